@@ -1,0 +1,5 @@
+"""Allow ``python -m qsync``."""
+
+from qsync.cli import main
+
+main()

@@ -1,0 +1,104 @@
+"""Rendering results for people (Rich) and scripts (JSON, CSV). The CLI calls these."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from qsync.i18n import Catalogue
+from qsync.model import ValidationReport
+from qsync.normalise import FORMULA_START
+from qsync.spec import Spec
+
+ISSUE_FIELDS = ("file", "sheet", "page", "row", "column", "field", "value", "rule", "severity", "message")
+
+
+def neutralise(value: Any) -> Any:
+    """Make text safe to open in a spreadsheet (OWASP CSV injection): prefix a quote.
+
+    >>> neutralise('=HYPERLINK("http://x")'), neutralise("-5"), neutralise(3)
+    ('\\'=HYPERLINK("http://x")', '-5', 3)
+    """
+    if isinstance(value, str) and FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def report_json(report: ValidationReport) -> str:
+    """The documented JSON form of a validation report."""
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+
+
+def report_csv(report: ValidationReport) -> str:
+    """One CSV line per issue, every cell neutralised against formula injection."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ISSUE_FIELDS)
+    for result in report.files:
+        for issue in result.issues:
+            data = issue.to_dict()
+            writer.writerow([neutralise(data[f]) for f in ISSUE_FIELDS])
+    return out.getvalue()
+
+
+def print_report(
+    console: Console,
+    report: ValidationReport,
+    catalogue: Catalogue,
+    specs: dict[str, Spec | None],
+) -> None:
+    """A Rich table of issues per file, then a summary line per file and overall."""
+    ui = catalogue.ui
+    for result in report.files:
+        spec = specs.get(result.file)
+        if result.issues:
+            table = Table(title=result.file, title_justify="left", show_lines=False, expand=False)
+            for key in ("row", "column", "value", "rule", "message"):
+                table.add_column(ui(key), overflow="fold")
+            for issue in result.issues:
+                where = str(issue.row or "")
+                if issue.sheet:
+                    where = f"{issue.sheet} › {where}"
+                if issue.page:
+                    where = f"p{issue.page} › {where}"
+                style = "red" if issue.severity == "error" else "yellow"
+                table.add_row(
+                    where,
+                    issue.column or "",
+                    issue.value or "",
+                    f"[{style}]{issue.rule}[/]",
+                    issue.message,
+                )
+            console.print(table)
+        if result.kind is None and result.rows == 0 and result.errors:
+            console.print(f"[red]✗[/] {ui('summary-unreadable', file=result.file)}")
+            continue
+        mark = "[green]✓[/]" if result.valid else "[red]✗[/]"
+        counts = {
+            "errors": len(result.errors),
+            "warnings": len(result.issues) - len(result.errors),
+        }
+        title = spec.title.in_lang(catalogue.lang) if spec else "?"
+        console.print(
+            f"{mark} "
+            + ui(
+                "summary",
+                file=result.file,
+                kind_title=title,
+                rows=result.rows,
+                valid_rows=result.valid_rows,
+                invalid_rows=result.invalid_rows,
+                encoding=result.encoding or "-",
+                **counts,
+            )
+        )
+    bad = sum(1 for r in report.files if not r.valid)
+    if bad:
+        console.print(f"[red]{ui('total-invalid', bad=bad, files=len(report.files))}[/]")
+    else:
+        console.print(f"[green]{ui('total-valid', files=len(report.files))}[/]")

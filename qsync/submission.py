@@ -1,0 +1,192 @@
+"""One supplier file from bytes to a checked, typed table: read → match → normalise → validate.
+
+This is the library entry point behind ``qsync validate`` (and later ``qsync ingest``): it
+returns plain results and never prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qsync.errors import SupplierFileError, UsageError
+from qsync.headers import AliasIndex, HeaderMatch, best_match, header_score, match_headers
+from qsync.model import FileResult, Issue, ValidationReport
+from qsync.normalise import NormalisedTable, normalise
+from qsync.readers.base import RawTable
+from qsync.spec import Spec
+from qsync.validate import check_table
+
+SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv"}
+
+
+@dataclass
+class CheckedTable:
+    """A normalised table with its issues and the source rows that have an error."""
+
+    table: NormalisedTable
+    issues: list[Issue]
+    invalid_rows: set[int] = field(default_factory=set)
+
+
+@dataclass
+class CheckOptions:
+    """Options of a check: forced kind, encoding, size limit."""
+
+    kind: str | None = None
+    encoding: str | None = None
+    max_bytes: int = 512 * 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _indexes(specs: dict[str, Spec], kind: str | None) -> list[AliasIndex]:
+    if kind is None:
+        return [AliasIndex.build(s) for s in specs.values()]
+    if kind not in specs:
+        raise UsageError(
+            f"unknown kind '{kind}'",
+            reference="unknown-kind",
+            hint=f"Known kinds: {', '.join(sorted(specs))}.",
+        )
+    return [AliasIndex.build(specs[kind])]
+
+
+def read_tables(path: Path, indexes: list[AliasIndex], options: CheckOptions) -> list[RawTable]:
+    """Read every table of a supplier file with the reader for its format."""
+    fmt = SUPPORTED.get(path.suffix.lower(), "csv")
+    if fmt == "csv":
+        from qsync.readers.csv import read_csv
+
+        table = read_csv(
+            path,
+            lambda line: header_score(line, indexes),
+            encoding=options.encoding,
+            max_bytes=options.max_bytes,
+        )
+        return [table]
+    raise SupplierFileError(f"unsupported file type {path.suffix}", location=str(path))
+
+
+def _closest_spec(headers: list[str], indexes: list[AliasIndex]) -> HeaderMatch:
+    def closeness(index: AliasIndex) -> int:
+        return sum(1 for h in headers if h and index.suggest(h))
+
+    index = max(indexes, key=closeness)
+    return match_headers(headers, index)
+
+
+def _unknown_column_issues(raw: RawTable, match: HeaderMatch, index: AliasIndex) -> list[Issue]:
+    issues = []
+    for position in match.unknown:
+        header = raw.headers[position]
+        suggestion = index.suggest(header)
+        issues.append(
+            Issue(
+                raw.file,
+                "unknown-column",
+                "warning",
+                row=raw.header_row,
+                column=header,
+                sheet=raw.sheet,
+                params={"suggest": suggestion} if suggestion else {},
+            )
+        )
+    return issues
+
+
+def check_raw(
+    raw: RawTable, indexes: list[AliasIndex]
+) -> tuple[Spec, CheckedTable | None, list[Issue]]:
+    """Match a raw table to a spec and validate it; ``None`` when no spec fits."""
+    match = best_match(raw.headers, indexes)
+    if match is None:
+        closest = _closest_spec(raw.headers, indexes)
+        issue = Issue(
+            raw.file,
+            "unknown-kind",
+            row=raw.header_row,
+            sheet=raw.sheet,
+            params={"missing": ", ".join(closest.missing_required)},
+        )
+        return closest.spec, None, [*raw.issues, issue]
+    index = next(i for i in indexes if i.spec is match.spec)
+    table = normalise(raw, match)
+    issues = check_table(table)
+    issues += _unknown_column_issues(raw, match, index)
+    order = {name: pos for pos, name in match.fields.items()}
+    issues.sort(key=lambda i: (i.page or 0, i.row or 0, order.get(i.field or "", -1)))
+    if table.frame.height == 0:
+        issues.append(Issue(raw.file, "no-data-rows", row=raw.header_row, sheet=raw.sheet))
+    errors = [i for i in issues if i.severity == "error"]
+    if any(i.rule == "missing-column" for i in errors):
+        invalid = set(table.frame["_row"].to_list())
+    else:
+        data_rows = set(table.frame["_row"].to_list())
+        invalid = {i.row for i in errors if i.row in data_rows}
+    return match.spec, CheckedTable(table, issues, invalid), issues
+
+
+def check_file(
+    path: Path, specs: dict[str, Spec], options: CheckOptions | None = None
+) -> tuple[FileResult, list[CheckedTable], Spec | None]:
+    """Validate one supplier file; unreadable files become a result with one issue."""
+    options = options or CheckOptions()
+    indexes = _indexes(specs, options.kind)
+    result = FileResult(file=str(path), format=SUPPORTED.get(path.suffix.lower(), "csv"))
+    checked: list[CheckedTable] = []
+    spec: Spec | None = None
+    try:
+        result.sha256 = file_sha256(path)
+        tables = read_tables(path, indexes, options)
+    except SupplierFileError as exc:
+        result.issues.append(Issue(str(path), exc.reference, params=dict(exc.params)))
+        return result, checked, None
+    except OSError as exc:
+        result.issues.append(Issue(str(path), "unreadable-file", params={"reason": exc.strerror}))
+        return result, checked, None
+    for raw in tables:
+        result.encoding = raw.encoding
+        result.notes.extend(raw.notes)
+        spec, table, issues = check_raw(raw, indexes)
+        result.kind = spec.kind if table is not None else None
+        result.issues.extend(issues)
+        if table is not None:
+            checked.append(table)
+            result.rows += table.table.frame.height
+            result.invalid_rows += len(table.invalid_rows)
+    return result, checked, spec
+
+
+def validate_paths(
+    paths: list[Path], specs: dict[str, Spec], options: CheckOptions | None = None
+) -> tuple[ValidationReport, dict[str, Spec | None]]:
+    """Validate many files; returns the report and the spec each file matched."""
+    report = ValidationReport()
+    matched: dict[str, Spec | None] = {}
+    for path in paths:
+        result, _, spec = check_file(path, specs, options)
+        report.files.append(result)
+        matched[result.file] = spec
+    return report, matched
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, and the supported files inside given folders (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUPPORTED))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"no such file or folder: {path}", reference="no-such-file")
+    return files
