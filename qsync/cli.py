@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 
 from qsync.errors import ExitCode, QsyncError, UsageError
+
+if TYPE_CHECKING:
+    from qsync.config import Workspace
 
 app = typer.Typer(
     name="qsync",
@@ -53,11 +56,10 @@ def _root(
     state.debug = debug
 
 
-def _workspace():  # type: ignore[no-untyped-def]
+def _workspace() -> Workspace:
     from qsync.config import find_workspace
 
-    ws = find_workspace(state.workspace)
-    return ws
+    return find_workspace(state.workspace)
 
 
 @app.command()
@@ -80,7 +82,9 @@ def init(
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Supplier files or folders.")],
-    kind: Annotated[str | None, typer.Option(help="Submission kind (default: from headers).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Submission kind (default: from headers).")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Force a text encoding.")] = None,
     output: Annotated[
         str, typer.Option("--format", "-f", help="Output: table, json or csv.")

@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 class Limits(_Strict):
     """Safety limits for supplier files."""
 
-    max_file_mb: float = Field(512, gt=0)
+    max_file_mb: float = Field(default=512, gt=0)
 
 
 class Paths(_Strict):
@@ -57,8 +57,8 @@ class Settings(_Strict):
     """Contents of ``qsync.yaml``."""
 
     lang: Literal["zh", "en"] = "zh"
-    limits: Limits = Limits()
-    paths: Paths = Paths()
+    limits: Limits = Field(default_factory=Limits)
+    paths: Paths = Field(default_factory=Paths)
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,11 @@ def load_settings(path: Path) -> Settings:
     try:
         return Settings.model_validate(source.data or {})
     except ValidationError as exc:
-        details = [
-            f"{path}:{source.line_of(tuple(e['loc']))} {'.'.join(map(str, e['loc']))}: {_describe(e)}"
-            for e in exc.errors()
-        ]
+        details = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            key = ".".join(map(str, loc))
+            details.append(f"{path}:{source.line_of(loc)} {key}: {_describe(dict(error))}")
         raise ConfigError("invalid settings", location=str(path), details=details) from None
 
 

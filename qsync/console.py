@@ -15,7 +15,18 @@ from qsync.model import ValidationReport
 from qsync.normalise import FORMULA_START
 from qsync.spec import Spec
 
-ISSUE_FIELDS = ("file", "sheet", "page", "row", "column", "field", "value", "rule", "severity", "message")
+ISSUE_FIELDS = (
+    "file",
+    "sheet",
+    "page",
+    "row",
+    "column",
+    "field",
+    "value",
+    "rule",
+    "severity",
+    "message",
+)
 
 
 def neutralise(value: Any) -> Any:

@@ -57,6 +57,8 @@ class AliasIndex:
 
     spec: Spec
     lookup: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    """Normalised alias → the alias as the rule file writes it (for "did you mean")."""
 
     @classmethod
     def build(cls, spec: Spec) -> AliasIndex:
@@ -65,6 +67,8 @@ class AliasIndex:
         for name, col in spec.columns.items():
             for alias in (name, name.replace("_", " "), *col.aliases):
                 index.lookup.setdefault(normalise_header(alias), name)
+            for alias in (*col.aliases, name, name.replace("_", " ")):
+                index.shown.setdefault(normalise_header(alias), alias)
         return index
 
     def match(self, header: str) -> str | None:
@@ -76,9 +80,16 @@ class AliasIndex:
         return None
 
     def suggest(self, header: str) -> str | None:
-        """The closest alias, for "did you mean" on an unknown header."""
+        """The closest alias as the rule file writes it, for "did you mean" on an unknown header.
+
+        >>> from qsync.resources import default_rules_dir
+        >>> from qsync.spec import load_spec
+        >>> spec = load_spec(default_rules_dir() / "specs" / "inspections.yaml")
+        >>> AliasIndex.build(spec).suggest("Inspektor")
+        'Inspector'
+        """
         close = difflib.get_close_matches(normalise_header(header), self.lookup, n=1, cutoff=0.6)
-        return close[0] if close else None
+        return self.shown.get(close[0], close[0]) if close else None
 
 
 @dataclass

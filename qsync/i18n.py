@@ -122,7 +122,9 @@ class Catalogue:
                 params["field_label"] = field_label(spec, issue.field, self.lang)
                 params["aliases"] = ", ".join(spec.columns[issue.field].aliases[:4])
         if spec is not None and "key_fields" in params:
-            params["key"] = " / ".join(field_label(spec, f, self.lang) for f in params["key_fields"])
+            params["key"] = " / ".join(
+                field_label(spec, f, self.lang) for f in params["key_fields"]
+            )
         if spec is not None and key == "unknown-value" and issue.field:
             params["allowed"] = allowed_values(spec, issue.field, self.lang)
         if key == "unknown-column":

@@ -27,6 +27,7 @@ EXCEL_EPOCH_SERIALS = (20000, 80000)  # 1954-10-03 .. 2119-01-10: plausible busi
 _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 _TRUE = ("true", "yes", "y", "1", "是", "有", "√", "✓", "t")
 _FALSE = ("false", "no", "n", "0", "否", "无", "×", "✗", "f")
+_NEEDS_CLEANING = r"^\s|\s$|[\u3000\uff01-\uff5e]"
 FORMULA_START = re.compile(r"^(?:[=@\t\r]|[+-][^0-9.])")
 
 
@@ -101,11 +102,11 @@ def _number_text(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _parse_float(raw: pl.Series, percent_points: bool) -> pl.Series:
+def _parse_float(raw: pl.Series, percent_points: bool, fast: pl.Series | None = None) -> pl.Series:
     import polars as pl
 
-    fast = raw.cast(pl.Float64, strict=False)
-    fast = pl.select(pl.when(fast.is_finite()).then(fast)).to_series()
+    if fast is None:
+        fast = pl.select(_fast_expr(pl.lit(raw), "float")).to_series()
     todo = fast.is_null() & raw.is_not_null()
     if not todo.any():
         return fast
@@ -122,10 +123,11 @@ def _parse_float(raw: pl.Series, percent_points: bool) -> pl.Series:
     return fast.scatter(todo.arg_true(), value)
 
 
-def _parse_int(raw: pl.Series) -> pl.Series:
+def _parse_int(raw: pl.Series, fast: pl.Series | None = None) -> pl.Series:
     import polars as pl
 
-    fast = raw.cast(pl.Int64, strict=False)
+    if fast is None:
+        fast = pl.select(_fast_expr(pl.lit(raw), "int")).to_series()
     todo = fast.is_null() & raw.is_not_null()
     if not todo.any():
         return fast
@@ -153,10 +155,13 @@ def _chinese_date(text: pl.Series) -> pl.Series:
     return text.str.replace(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?\s*$", "$1-$2-$3")
 
 
-def _parse_date(raw: pl.Series, formats: tuple[str, ...]) -> pl.Series:
+def _parse_date(
+    raw: pl.Series, formats: tuple[str, ...], fast: pl.Series | None = None
+) -> pl.Series:
     import polars as pl
 
-    fast = raw.str.to_date(formats[0], strict=False)
+    if fast is None:
+        fast = raw.str.to_date(formats[0], strict=False)
     todo = fast.is_null() & raw.is_not_null()
     if not todo.any():
         return fast
@@ -168,10 +173,13 @@ def _parse_date(raw: pl.Series, formats: tuple[str, ...]) -> pl.Series:
     return fast.scatter(todo.arg_true(), result)
 
 
-def _parse_datetime(raw: pl.Series, formats: tuple[str, ...]) -> pl.Series:
+def _parse_datetime(
+    raw: pl.Series, formats: tuple[str, ...], fast: pl.Series | None = None
+) -> pl.Series:
     import polars as pl
 
-    fast = raw.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    if fast is None:
+        fast = pl.select(_fast_expr(pl.lit(raw), "datetime")).to_series()
     todo = fast.is_null() & raw.is_not_null()
     if not todo.any():
         return fast
@@ -204,14 +212,26 @@ def enum_lookup(col: ColumnSpec) -> dict[str, str]:
     return lookup
 
 
-def _parse_enum(raw: pl.Series, col: ColumnSpec) -> pl.Series:
+def _exact_enum(col: ColumnSpec) -> dict[str, str]:
+    return {a: v for v, aliases in (col.values or {}).items() for a in (v, *aliases)}
+
+
+def _parse_enum(raw: pl.Series, col: ColumnSpec, fast: pl.Series | None = None) -> pl.Series:
     import polars as pl
 
-    lookup = enum_lookup(col)
+    if fast is None:
+        fast = raw.replace_strict(_exact_enum(col), default=None, return_dtype=pl.String)
+    todo = fast.is_null() & raw.is_not_null()
+    if not todo.any():
+        return fast
     key = pl.select(
-        _nfkc(pl.lit(raw)).str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars(".。")
+        _nfkc(pl.lit(raw.filter(todo)))
+        .str.to_lowercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(".。")
     ).to_series()
-    return key.replace_strict(lookup, default=None, return_dtype=pl.String)
+    slow = key.replace_strict(enum_lookup(col), default=None, return_dtype=pl.String)
+    return fast.scatter(todo.arg_true(), slow)
 
 
 _FAILURE_RULE = {
@@ -224,7 +244,28 @@ _FAILURE_RULE = {
 }
 
 
-def parse_column(raw: pl.Series, col: ColumnSpec, unit_factor: float = 1.0) -> pl.Series:
+def _fast_expr(src: pl.Expr, type_: str, col: ColumnSpec | None = None) -> pl.Expr:
+    """The cheap parse that handles clean cells; ``None`` results go to the slow pass."""
+    import polars as pl
+
+    if type_ == "int":
+        return src.cast(pl.Int64, strict=False)
+    if type_ == "float":
+        value = src.cast(pl.Float64, strict=False)
+        return pl.when(value.is_finite()).then(value)
+    if type_ == "date":
+        fmt = col.date_formats[0] if col else "%Y-%m-%d"
+        return src.str.to_date(fmt, strict=False)
+    if type_ == "datetime":
+        return src.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    if type_ == "enum" and col is not None:
+        return src.replace_strict(_exact_enum(col), default=None, return_dtype=pl.String)
+    return src
+
+
+def parse_column(
+    raw: pl.Series, col: ColumnSpec, unit_factor: float = 1.0, fast: pl.Series | None = None
+) -> pl.Series:
     """Text → the column's type; cells that do not parse become null (the caller reports them).
 
     >>> import polars as pl
@@ -235,24 +276,34 @@ def parse_column(raw: pl.Series, col: ColumnSpec, unit_factor: float = 1.0) -> p
     import polars as pl
 
     if col.type == "int":
-        parsed = _parse_int(raw)
+        parsed = _parse_int(raw, fast)
         if unit_factor != 1.0:
             parsed = (parsed * unit_factor).round(0).cast(pl.Int64)
         return parsed
     if col.type == "float":
-        parsed = _parse_float(raw, percent_points=col.unit == "%")
+        parsed = _parse_float(raw, col.unit == "%", fast)
         return parsed * unit_factor if unit_factor != 1.0 else parsed
     if col.type == "date":
-        return _parse_date(raw, col.date_formats)
+        return _parse_date(raw, col.date_formats, fast)
     if col.type == "datetime":
-        return _parse_datetime(raw, col.date_formats)
+        return _parse_datetime(raw, col.date_formats, fast)
     if col.type == "bool":
         return _parse_bool(raw)
     if col.type == "enum":
-        return _parse_enum(raw, col)
-    if raw.str.contains(r"[^\x00-\x7F]").any():
-        return pl.select(_nfkc(pl.lit(raw))).to_series()
-    return raw.str.strip_chars()
+        return _parse_enum(raw, col, fast)
+    return _clean_text(raw)
+
+
+def _clean_text(raw: pl.Series) -> pl.Series:
+    """Text cells trimmed; NFKC only for cells with full-width forms (``Ｓ００４２``)."""
+    import polars as pl
+
+    padded = raw.str.contains(_NEEDS_CLEANING)
+    if not padded.any():
+        return raw
+    fixed = pl.select(_nfkc(pl.lit(raw.filter(padded)))).to_series()
+    fixed = pl.select(pl.when(fixed.str.len_chars() > 0).then(fixed)).to_series()
+    return raw.scatter(padded.arg_true(), fixed)
 
 
 def normalise(raw: RawTable, match: HeaderMatch) -> NormalisedTable:
@@ -261,11 +312,25 @@ def normalise(raw: RawTable, match: HeaderMatch) -> NormalisedTable:
 
     spec = match.spec
     frame = raw.frame
-    blank = {c: pl.col(c).str.strip_chars() for c in raw.column_names()}
-    frame = frame.with_columns(
-        pl.when(expr.str.len_chars() > 0).then(expr).otherwise(None).alias(c)
-        for c, expr in blank.items()
+    # One fused select runs the cheap parse of every column in parallel, and counts the cells
+    # each column must send to the slow pass; most columns of most files send none.
+    text_fields = {p: n for p, n in match.fields.items() if spec.columns[n].type == "str"}
+    fast = frame.select(
+        *(
+            _fast_expr(pl.col(str(p)), spec.columns[n].type, spec.columns[n]).alias(n)
+            for p, n in match.fields.items()
+        ),
+        *(
+            pl.col(str(p)).str.contains(_NEEDS_CLEANING).alias(f"?{n}")
+            for p, n in text_fields.items()
+        ),
     )
+    pending = {
+        n: fast[f"?{n}"].any()
+        if n in text_fields.values()
+        else fast[n].null_count() > frame[str(p)].null_count()
+        for p, n in match.fields.items()
+    }
     columns: list[pl.Series] = [frame[ROW]]
     if PAGE in frame.columns:
         columns.append(frame[PAGE])
@@ -294,9 +359,18 @@ def normalise(raw: RawTable, match: HeaderMatch) -> NormalisedTable:
                         params={"units": ", ".join(col.units)},
                     )
                 )
-        parsed = parse_column(source, col, factor).alias(name)
-        columns.append(parsed)
+        if not pending[name] and factor == 1.0:
+            columns.append((source if col.type == "str" else fast[name]).alias(name))
+            continue
+        parsed = parse_column(source, col, factor, fast[name]).alias(name)
         bad = parsed.is_null() & source.is_not_null()
+        if bad.any():
+            # Cells holding only spaces are empty, not unparseable: blank them.
+            blank = bad & (source.str.strip_chars().str.len_chars() == 0)
+            if blank.any():
+                parsed = pl.select(pl.when(~blank).then(parsed)).to_series().alias(name)
+                bad = bad & ~blank
+        columns.append(parsed)
         if bad.any():
             rows = frame[ROW].filter(bad)
             values = source.filter(bad)

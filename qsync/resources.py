@@ -24,3 +24,8 @@ def default_rules_dir() -> Path:
 def default_templates_dir() -> Path:
     """The packaged default templates folder."""
     return _default_dir("templates")
+
+
+def sample_data_dir() -> Path:
+    """The bundled sample supplier files used by ``qsync demo``."""
+    return _default_dir("sample_data")

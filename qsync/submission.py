@@ -127,11 +127,12 @@ def check_raw(
     if table.frame.height == 0:
         issues.append(Issue(raw.file, "no-data-rows", row=raw.header_row, sheet=raw.sheet))
     errors = [i for i in issues if i.severity == "error"]
+    rows = table.frame["_row"]
     if any(i.rule == "missing-column" for i in errors):
-        invalid = set(table.frame["_row"].to_list())
+        invalid = set(rows.to_list())
     else:
-        data_rows = set(table.frame["_row"].to_list())
-        invalid = {i.row for i in errors if i.row in data_rows}
+        candidates = {i.row for i in errors if i.row is not None}
+        invalid = set(rows.filter(rows.is_in(list(candidates))).to_list()) if candidates else set()
     return match.spec, CheckedTable(table, issues, invalid), issues
 
 
@@ -145,13 +146,18 @@ def check_file(
     checked: list[CheckedTable] = []
     spec: Spec | None = None
     try:
-        result.sha256 = file_sha256(path)
         tables = read_tables(path, indexes, options)
-    except SupplierFileError as exc:
-        result.issues.append(Issue(str(path), exc.reference, params=dict(exc.params)))
-        return result, checked, None
-    except OSError as exc:
-        result.issues.append(Issue(str(path), "unreadable-file", params={"reason": exc.strerror}))
+        result.sha256 = tables[0].sha256 if tables and tables[0].sha256 else file_sha256(path)
+    except (SupplierFileError, OSError) as exc:
+        if isinstance(exc, SupplierFileError):
+            issue = Issue(str(path), exc.reference, params=dict(exc.params))
+        else:
+            issue = Issue(str(path), "unreadable-file", params={"reason": exc.strerror})
+        result.issues.append(issue)
+        try:
+            result.sha256 = file_sha256(path)
+        except OSError:
+            result.sha256 = None
         return result, checked, None
     for raw in tables:
         result.encoding = raw.encoding

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qsync.model import Issue
+from qsync.model import Issue, Severity
 from qsync.normalise import FORMULA_START, NormalisedTable
 from qsync.readers.base import PAGE, ROW
 
@@ -67,7 +67,6 @@ def _rule_of(check: str, spec: Spec, field: str) -> tuple[str, dict[str, Any]]:
 
 def _pandera_issues(table: NormalisedTable, schema: pa.DataFrameSchema) -> list[Issue]:
     import pandera.polars as pa
-    import polars as pl
 
     frame = table.frame
     try:
@@ -105,12 +104,17 @@ def _duplicate_issues(table: NormalisedTable) -> list[Issue]:
     key = [k for k in table.spec.key if k in table.frame.columns]
     if not key or len(key) < len(table.spec.key):
         return []
-    keyed = table.frame.select(*key, ROW).drop_nulls(key)
-    dupes = keyed.filter(pl.struct(key).is_duplicated())
-    if dupes.is_empty():
-        return []
-    first = dupes.group_by(key).agg(pl.col(ROW).min().alias("_first"))
-    later = dupes.join(first, on=key).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
+    # Sorting is far cheaper than hashing a million keys: after a sort by key and row, a
+    # duplicate is a row whose key equals the previous one, and its first row leads the run.
+    ordered = table.frame.select(*key, ROW).drop_nulls(key).sort([*key, ROW])
+    repeat = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key).fill_null(False)
+    later = (
+        ordered.with_columns(
+            pl.when(~repeat).then(pl.col(ROW)).forward_fill().alias("_first"), repeat.alias("_rep")
+        )
+        .filter(pl.col("_rep"))
+        .sort(ROW)
+    )
     issues = []
     for rec in later.iter_rows(named=True):
         value = " / ".join(str(rec[k]) for k in key)
@@ -132,7 +136,7 @@ def _row_check_issues(table: NormalisedTable) -> list[Issue]:
     issues: list[Issue] = []
     for check in table.spec.row_checks:
         expr = pl.sql_expr(check.expr)
-        refs = expr.meta.root_names()
+        refs = list(dict.fromkeys(expr.meta.root_names()))
         if not all(r in table.frame.columns for r in refs):
             continue
         broken = table.frame.filter(expr.not_()).select(ROW, *refs)
@@ -156,7 +160,7 @@ def _formula_issues(table: NormalisedTable) -> list[Issue]:
 
     if table.spec.formula_text == "allow":
         return []
-    severity = "error" if table.spec.formula_text == "error" else "warning"
+    severity: Severity = "error" if table.spec.formula_text == "error" else "warning"
     issues: list[Issue] = []
     for name, col in table.spec.columns.items():
         if col.type != "str" or name not in table.frame.columns:

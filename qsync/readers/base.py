@@ -33,6 +33,7 @@ class RawTable:
     format: str
     sheet: str | None = None
     encoding: str | None = None
+    sha256: str | None = None
     header_row: int = 1
     column_letters: list[str] | None = None
     document_text: list[str] = field(default_factory=list)

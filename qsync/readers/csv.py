@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import csv as stdcsv
+import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qsync.errors import SupplierFileError
 from qsync.model import Issue
 from qsync.readers.base import ROW, RawTable
-from qsync.readers.text import HeaderScore, decode
+from qsync.readers.text import HEAD_BYTES, HeaderScore, decode, utf8_head
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DELIMITERS = (",", ";", "\t", "|")
 _SIGNATURES = {
@@ -55,6 +61,26 @@ def _refuse_binary(path: Path, head: bytes) -> None:
         )
 
 
+def _parse(utf8: bytes, delimiter: str) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.read_csv(
+        io.BytesIO(utf8),
+        has_header=False,
+        infer_schema=False,
+        separator=delimiter,
+        truncate_ragged_lines=False,
+        raise_if_empty=False,
+    )
+
+
+def _count_records(data: bytes, text: str | None) -> int:
+    """Lines in the file, the record count when no quoted cell spans lines."""
+    if text is None:
+        return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
 def _line_numbers(text: str, delimiter: str) -> list[int]:
     """Starting line of each record, for files where quoted fields span lines."""
     reader = stdcsv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -64,6 +90,19 @@ def _line_numbers(text: str, delimiter: str) -> list[int]:
         starts.append(previous_end + 1)
         previous_end = reader.line_num
     return starts
+
+
+def _mib(size: int) -> str:
+    """A size in MiB as a person writes it, never rounded to a misleading ``1`` or ``0``.
+
+    >>> _mib(1468006), _mib(1048576), _mib(300), _mib(104), _mib(536870912)
+    ('1.4', '1', '0.000286', '0.000099', '512')
+    """
+    mib = size / 2**20
+    if mib >= 100:
+        return f"{mib:,.0f}"
+    text = f"{mib:.3g}"
+    return text if "e" not in text else f"{mib:.6f}".rstrip("0").rstrip(".")
 
 
 def read_csv(
@@ -84,62 +123,75 @@ def read_csv(
     try:
         size = path.stat().st_size
         if size > max_bytes:
+            size_mb, limit_mb = _mib(size), _mib(max_bytes)
             raise SupplierFileError(
-                f"file is {size / 2**20:,.0f} MiB, above the {max_bytes / 2**20:,.0f} MiB limit",
+                f"file is {size_mb} MiB, above the {limit_mb} MiB limit",
                 reference="file-too-large",
                 location=name,
-                params={"size_mb": f"{size / 2**20:,.0f}", "limit_mb": f"{max_bytes / 2**20:,.0f}"},
+                params={"size_mb": size_mb, "limit_mb": limit_mb},
             )
         data = path.read_bytes()
     except OSError as exc:
         raise SupplierFileError(
             f"cannot read file: {exc.strerror}", location=name, params={"reason": exc.strerror}
         ) from None
-    if not data.strip():
+    if not data or (len(data) < 65536 and not data.strip()):
         raise SupplierFileError("the file is empty", reference="empty-file", location=name)
     _refuse_binary(path, data[:8192])
-    decoded = decode(data, header_score, declared=encoding)
-    text = decoded.text
-    delimiter = sniff_delimiter(text)
     table = RawTable(file=name, frame=pl.DataFrame(), headers=[], format="csv")
-    table.encoding = decoded.encoding
-    if not decoded.certain:
-        table.notes.append(
-            Issue(name, "encoding-assumed", "warning", params={"encoding": decoded.encoding})
-        )
-    for line in decoded.bad_lines:
-        table.issues.append(
-            Issue(name, "encoding-error", "error", row=line, params={"encoding": decoded.encoding})
-        )
-    utf8 = data if decoded.encoding == "utf-8" and not decoded.bad_lines else text.encode()
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(utf8),
-            has_header=False,
-            infer_schema=False,
-            separator=delimiter,
-            truncate_ragged_lines=False,
-            raise_if_empty=False,
-        )
-        ragged: list[tuple[int, int]] = []
-    except pl.exceptions.ComputeError:
-        frame, ragged = _read_ragged(text, delimiter)
+    # hashlib releases the GIL on large buffers: hash while Polars parses.
+    hashing = ThreadPoolExecutor(max_workers=1).submit(lambda: hashlib.sha256(data).hexdigest())
+    head = None if encoding else utf8_head(data, header_score)
+    frame = None
+    ragged: list[tuple[int, int]] = []
+    text: str | None = None
+    if head is not None:
+        table.encoding = "utf-8"
+        delimiter = sniff_delimiter(head)
+        try:
+            frame = _parse(data, delimiter)
+        except pl.exceptions.ComputeError:
+            frame = None  # invalid UTF-8 further on, or ragged rows: take the careful path
+    if frame is None:
+        decoded = decode(data, header_score, declared=encoding)
+        text = decoded.text
+        delimiter = sniff_delimiter(text[:HEAD_BYTES])
+        table.encoding = decoded.encoding
+        if not decoded.certain:
+            table.notes.append(
+                Issue(name, "encoding-assumed", "warning", params={"encoding": decoded.encoding})
+            )
+        for line in decoded.bad_lines:
+            table.issues.append(
+                Issue(
+                    name, "encoding-error", "error", row=line, params={"encoding": decoded.encoding}
+                )
+            )
+        clean_utf8 = decoded.encoding == "utf-8" and not decoded.bad_lines
+        try:
+            frame = _parse(data if clean_utf8 else text.encode(), delimiter)
+        except pl.exceptions.ComputeError:
+            frame, ragged = _read_ragged(text, delimiter)
     if frame.height == 0 or frame.width == 0:
         raise SupplierFileError("the file is empty", reference="empty-file", location=name)
-    newline_rows = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if newline_rows == frame.height:
+    if _count_records(data, text) == frame.height:
         rows = pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64)
     else:
+        if text is None:
+            text = data.decode("utf-8")
         rows = pl.Series(_line_numbers(text, delimiter)[: frame.height], dtype=pl.Int64)
     names = [str(i) for i in range(frame.width)]
     frame = frame.rename(dict(zip(frame.columns, names, strict=True))).with_columns(rows.alias(ROW))
-    header_at = frame.select(pl.any_horizontal(pl.col(names).is_not_null())).to_series().arg_true()
+    filled = pl.any_horizontal(pl.col(names).is_not_null())
+    header_at = frame.head(1000).select(filled).to_series().arg_true()
     first = int(header_at[0]) if len(header_at) else 0
     header_values = frame.row(first)[: len(names)]
     table.headers = [("" if v is None else str(v)).strip() for v in header_values]
     table.header_row = int(frame[ROW][first])
     body = frame.slice(first + 1)
-    table.frame = body.filter(pl.any_horizontal(pl.col(names).is_not_null()))
+    # A blank line is a row of nulls; only rows whose first cell is null can be one.
+    table.frame = body if body["0"].null_count() == 0 else body.filter(filled)
+    table.sha256 = hashing.result()
     for line, count in ragged:
         table.issues.append(
             Issue(
@@ -153,13 +205,15 @@ def read_csv(
     return table
 
 
-def _read_ragged(text: str, delimiter: str) -> tuple[object, list[tuple[int, int]]]:
+def _read_ragged(text: str, delimiter: str) -> tuple[pl.DataFrame, list[tuple[int, int]]]:
     """Slow path for files whose rows have more fields than the header: report each."""
     import polars as pl
 
     reader = stdcsv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records = list(reader)
-    width = len(records[0]) if records else 0
+    # Blank lines above the header are records of no field; the header sets the width.
+    header = next((r for r in records if any(v.strip() for v in r)), [])
+    width = len(header)
     ragged: list[tuple[int, int]] = []
     starts = _line_numbers(text, delimiter)
     cells: list[list[str | None]] = []

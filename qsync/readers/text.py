@@ -44,6 +44,24 @@ def _bad_lines(text: str) -> list[int]:
     return [n for n, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line]
 
 
+HEAD_BYTES = 1 << 16
+
+
+def utf8_head(data: bytes, header_score: HeaderScore) -> str | None:
+    """The decoded start of ``data`` when it is UTF-8 with a recognised header, else ``None``.
+
+    Lets a UTF-8 file skip decoding as a whole in Python: the CSV parser validates the rest,
+    and only when it finds an invalid sequence does the full :func:`decode` run.
+    """
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        head = codecs.getincrementaldecoder("utf-8")().decode(data[:HEAD_BYTES], final=False)
+    except UnicodeDecodeError:
+        return None
+    return head if header_score(_first_line(head)) > 0 else None
+
+
 def decode(data: bytes, header_score: HeaderScore, *, declared: str | None = None) -> Decoded:
     """Decode ``data`` following the evidence order described in the module docstring.
 
