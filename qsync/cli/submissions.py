@@ -1,0 +1,107 @@
+"""Commands for supplier submissions: ``init``, ``validate``, ``spec`` and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qsync.cli.app import LangOption, app, current_workspace, stderr, stdout
+from qsync.errors import ExitCode, UsageError
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")],
+    force: Annotated[bool, typer.Option(help="Overwrite rules and templates.")] = False,
+) -> None:
+    """Create a workspace: qsync.yaml, default rules/ and templates/, inbox/, store/, outbox/.
+
+    Example: qsync init plant1
+    """
+    from qsync.config import init_workspace
+    from qsync.i18n import Catalogue
+
+    ws = init_workspace(directory, force=force)
+    catalogue = Catalogue.load(ws.templates_dir, ws.settings.lang)
+    stdout.print(catalogue.ui("workspace-created", path=ws.root))
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Supplier files or folders.")],
+    kind: Annotated[
+        str | None, typer.Option(help="Submission kind (default: from headers).")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Force a text encoding.")] = None,
+    output: Annotated[
+        str, typer.Option("--format", "-f", help="Output: table, json or csv.")
+    ] = "table",
+    lang: LangOption = None,
+) -> None:
+    """Check supplier files against the submission standard and list every problem.
+
+    Exit 0 when every file is valid, 1 when any file has errors or cannot be read.
+
+    Example: qsync validate inbox/*.csv --format json
+    """
+    from qsync import console
+    from qsync.i18n import Catalogue
+    from qsync.spec import load_specs
+    from qsync.submission import CheckOptions, expand_paths, validate_paths
+
+    if output not in ("table", "json", "csv"):
+        raise UsageError(f"unknown format '{output}'", hint="Use table, json or csv.")
+    ws = current_workspace()
+    catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+    if ws.root is None and output == "table":
+        stderr.print(f"[dim]{catalogue.ui('defaults-used')}[/]")
+    specs = load_specs(ws.rules_dir)
+    options = CheckOptions(kind=kind, encoding=encoding, max_bytes=ws.max_bytes)
+    report, matched = validate_paths(expand_paths(paths), specs, options)
+    for result in report.files:
+        catalogue.fill(result.issues, matched.get(result.file))
+        catalogue.fill(result.notes, matched.get(result.file))
+    if output == "json":
+        print(console.report_json(report))
+    elif output == "csv":
+        sys.stdout.write(console.report_csv(report))
+    else:
+        console.print_report(stdout, report, catalogue, matched)
+    raise typer.Exit(ExitCode.OK if report.valid else ExitCode.INVALID_DATA)
+
+
+@app.command()
+def spec(
+    check: Annotated[bool, typer.Option("--check", help="Only check the rule files.")] = False,
+) -> None:
+    """List the submission kinds of the rule specs in use (and check every rule file).
+
+    Example: qsync spec --check
+    """
+    from qsync.spec import load_specs
+
+    ws = current_workspace()
+    specs = load_specs(ws.rules_dir)
+    for name, item in sorted(specs.items()):
+        stdout.print(f"{name:22} {item.title.en} / {item.title.zh}  key: {', '.join(item.key)}")
+    if check:
+        stdout.print(f"[green]{len(specs)} rule file(s) OK[/]")
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option(help="Build the demo workspace here instead of a temp folder.")
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Run qsync on the bundled sample data and show what to look at.
+
+    Example: qsync demo --lang en
+    """
+    from qsync.demo import run_demo
+
+    run_demo(stdout, keep, lang)
