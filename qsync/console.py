@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from qsync.i18n import Catalogue
 from qsync.model import ValidationReport
-from qsync.normalise import FORMULA_START
-from qsync.spec import Spec
+from qsync.safety import neutralise
+from qsync.submission import FileCheck, as_report
 
 ISSUE_FIELDS = (
     "file",
@@ -27,17 +27,6 @@ ISSUE_FIELDS = (
     "severity",
     "message",
 )
-
-
-def neutralise(value: Any) -> Any:
-    """Make text safe to open in a spreadsheet (OWASP CSV injection): prefix a quote.
-
-    >>> neutralise('=HYPERLINK("http://x")'), neutralise("-5"), neutralise(3)
-    ('\\'=HYPERLINK("http://x")', '-5', 3)
-    """
-    if isinstance(value, str) and FORMULA_START.match(value):
-        return "'" + value
-    return value
 
 
 def report_json(report: ValidationReport) -> str:
@@ -57,18 +46,14 @@ def report_csv(report: ValidationReport) -> str:
     return out.getvalue()
 
 
-def print_report(
-    console: Console,
-    report: ValidationReport,
-    catalogue: Catalogue,
-    specs: dict[str, Spec | None],
-) -> None:
+def print_report(console: Console, checks: list[FileCheck], catalogue: Catalogue) -> None:
     """A Rich table of issues per file, then a summary line per file and overall."""
     ui = catalogue.ui
-    for result in report.files:
-        spec = specs.get(result.file)
+    report = as_report(checks)
+    for check in checks:
+        result, spec = check.result, check.spec
         if result.issues:
-            table = Table(title=result.file, title_justify="left", show_lines=False, expand=False)
+            table = Table(title=escape(result.file), title_justify="left", expand=False)
             for key in ("row", "column", "value", "rule", "message"):
                 table.add_column(ui(key), overflow="fold")
             for issue in result.issues:
@@ -79,15 +64,15 @@ def print_report(
                     where = f"p{issue.page} › {where}"
                 style = "red" if issue.severity == "error" else "yellow"
                 table.add_row(
-                    where,
-                    issue.column or "",
-                    issue.value or "",
-                    f"[{style}]{issue.rule}[/]",
-                    issue.message,
+                    escape(where),
+                    escape(issue.column or ""),
+                    escape(issue.value or ""),
+                    f"[{style}]{escape(issue.rule)}[/]",
+                    escape(issue.message),
                 )
             console.print(table)
         if result.kind is None and result.rows == 0 and result.errors:
-            console.print(f"[red]✗[/] {ui('summary-unreadable', file=result.file)}")
+            console.print(f"[red]✗[/] {escape(ui('summary-unreadable', file=result.file))}")
             continue
         mark = "[green]✓[/]" if result.valid else "[red]✗[/]"
         counts = {
@@ -97,15 +82,17 @@ def print_report(
         title = spec.title.in_lang(catalogue.lang) if spec else "?"
         console.print(
             f"{mark} "
-            + ui(
-                "summary",
-                file=result.file,
-                kind_title=title,
-                rows=result.rows,
-                valid_rows=result.valid_rows,
-                invalid_rows=result.invalid_rows,
-                encoding=result.encoding or "-",
-                **counts,
+            + escape(
+                ui(
+                    "summary",
+                    file=result.file,
+                    kind_title=title,
+                    rows=result.rows,
+                    valid_rows=result.valid_rows,
+                    invalid_rows=result.invalid_rows,
+                    encoding=result.encoding or "-",
+                    **counts,
+                )
             )
         )
     bad = sum(1 for r in report.files if not r.valid)

@@ -33,12 +33,10 @@ def run_demo(screen: Console, keep: Path | None = None, lang: str | None = None)
     screen.print(catalogue.ui("demo-workspace", path=root))
     specs = load_specs(workspace.rules_dir)
     files = expand_paths([inbox])
-    report, matched = validate_paths(files, specs, CheckOptions(max_bytes=workspace.max_bytes))
-    for result in report.files:
-        result.file = str(Path(result.file).relative_to(root))
-        catalogue.fill(result.issues, matched.get(str(root / result.file)))
-    out.print_report(
-        screen, report, catalogue, {str(Path(k).relative_to(root)): v for k, v in matched.items()}
-    )
+    checks = validate_paths(files, specs, CheckOptions(max_bytes=workspace.max_bytes))
+    for check in checks:
+        check.result.file = str(check.path.relative_to(root))
+        catalogue.fill_result(check.result, check.spec)
+    out.print_report(screen, checks, catalogue)
     screen.print(catalogue.ui("demo-next", path=root))
     return root

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from qsync.errors import ConfigError
-from qsync.model import Issue
+from qsync.model import FileResult, Issue
 from qsync.spec import Spec
 
 LANGS = ("en", "zh")
@@ -138,3 +138,8 @@ class Catalogue:
         """Set ``message`` on each issue."""
         for issue in issues:
             issue.message = self.issue_message(issue, spec)
+
+    def fill_result(self, result: FileResult, spec: Spec | None) -> None:
+        """Set ``message`` on every issue and note of one file's result."""
+        self.fill(result.issues, spec)
+        self.fill(result.notes, spec)

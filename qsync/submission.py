@@ -172,17 +172,30 @@ def check_file(
     return result, checked, spec
 
 
+@dataclass
+class FileCheck:
+    """Everything known about one checked file: its result, typed tables and matched spec."""
+
+    path: Path
+    result: FileResult
+    tables: list[CheckedTable]
+    spec: Spec | None
+
+
 def validate_paths(
     paths: list[Path], specs: dict[str, Spec], options: CheckOptions | None = None
-) -> tuple[ValidationReport, dict[str, Spec | None]]:
-    """Validate many files; returns the report and the spec each file matched."""
-    report = ValidationReport()
-    matched: dict[str, Spec | None] = {}
+) -> list[FileCheck]:
+    """Validate many files, one result each; a bad file never stops the others."""
+    checks = []
     for path in paths:
-        result, _, spec = check_file(path, specs, options)
-        report.files.append(result)
-        matched[result.file] = spec
-    return report, matched
+        result, tables, spec = check_file(path, specs, options)
+        checks.append(FileCheck(path, result, tables, spec))
+    return checks
+
+
+def as_report(checks: list[FileCheck]) -> ValidationReport:
+    """The validation report of checked files (the documented JSON schema)."""
+    return ValidationReport(files=[c.result for c in checks])
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

@@ -36,21 +36,28 @@ def validate(
         str | None, typer.Option(help="Submission kind (default: from headers).")
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Force a text encoding.")] = None,
-    output: Annotated[
-        str, typer.Option("--format", "-f", help="Output: table, json or csv.")
-    ] = "table",
+    output: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    annotate: Annotated[
+        Path | None, typer.Option(help="Write an annotated copy of each file into this folder.")
+    ] = None,
+    email: Annotated[
+        bool, typer.Option("--email", help="Write a feedback email per file to the outbox.")
+    ] = False,
+    to: Annotated[
+        list[str] | None, typer.Option("--to", help="Feedback recipient (default: master data).")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Check supplier files against the submission standard and list every problem.
 
     Exit 0 when every file is valid, 1 when any file has errors or cannot be read.
 
-    Example: qsync validate inbox/*.csv --format json
+    Example: qsync validate inbox/*.csv --annotate feedback/ --email
     """
     from qsync import console
     from qsync.i18n import Catalogue
     from qsync.spec import load_specs
-    from qsync.submission import CheckOptions, expand_paths, validate_paths
+    from qsync.submission import CheckOptions, as_report, expand_paths, validate_paths
 
     if output not in ("table", "json", "csv"):
         raise UsageError(f"unknown format '{output}'", hint="Use table, json or csv.")
@@ -60,16 +67,22 @@ def validate(
         stderr.print(f"[dim]{catalogue.ui('defaults-used')}[/]")
     specs = load_specs(ws.rules_dir)
     options = CheckOptions(kind=kind, encoding=encoding, max_bytes=ws.max_bytes)
-    report, matched = validate_paths(expand_paths(paths), specs, options)
-    for result in report.files:
-        catalogue.fill(result.issues, matched.get(result.file))
-        catalogue.fill(result.notes, matched.get(result.file))
+    checks = validate_paths(expand_paths(paths), specs, options)
+    for check in checks:
+        catalogue.fill_result(check.result, check.spec)
+    report = as_report(checks)
     if output == "json":
         print(console.report_json(report))
     elif output == "csv":
         sys.stdout.write(console.report_csv(report))
     else:
-        console.print_report(stdout, report, catalogue, matched)
+        console.print_report(stdout, checks, catalogue)
+    if annotate is not None or email:
+        from qsync.feedback import hand_back
+
+        for check in checks:
+            for line in hand_back(check, ws, catalogue, annotate_dir=annotate, email=email, to=to):
+                stderr.print(line, markup=False, highlight=False)
     raise typer.Exit(ExitCode.OK if report.valid else ExitCode.INVALID_DATA)
 
 
