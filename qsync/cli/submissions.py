@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qsync.cli.app import LangOption, app, current_workspace, stderr, stdout
 from qsync.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from qsync.spec import Spec
 
 
 @app.command()
@@ -88,20 +91,69 @@ def validate(
 
 @app.command()
 def spec(
+    kind: Annotated[str | None, typer.Argument(help="Submission kind to document.")] = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="md or html.")] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: print).")] = None,
     check: Annotated[bool, typer.Option("--check", help="Only check the rule files.")] = False,
+    lang: LangOption = None,
 ) -> None:
-    """List the submission kinds of the rule specs in use (and check every rule file).
+    """Document the submission standard of a kind; without a kind, list the kinds.
 
-    Example: qsync spec --check
+    Every rule file is checked first; a mistake is reported with its file and line (exit 2).
+
+    Example: qsync spec inspections --format html --out 来料检验标准.html
     """
+    from qsync.i18n import Catalogue
     from qsync.spec import load_specs
+    from qsync.standard import spec_document
 
     ws = current_workspace()
     specs = load_specs(ws.rules_dir)
-    for name, item in sorted(specs.items()):
-        stdout.print(f"{name:22} {item.title.en} / {item.title.zh}  key: {', '.join(item.key)}")
-    if check:
-        stdout.print(f"[green]{len(specs)} rule file(s) OK[/]")
+    catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+    if check or kind is None:
+        for name, item in sorted(specs.items()):
+            title = item.title.in_lang(catalogue.lang)
+            stdout.print(f"{name:22} {title}", markup=False, highlight=False)
+        raise typer.Exit(ExitCode.OK)
+    if output not in ("md", "html"):
+        raise UsageError(f"unknown format '{output}'", hint="Use md or html.")
+    document = spec_document(_known(specs, kind), catalogue, ws.templates_dir, output)
+    if out is None:
+        sys.stdout.write(document)
+    else:
+        out.write_text(document, encoding="utf-8")
+
+
+@app.command()
+def template(
+    kind: Annotated[str, typer.Argument(help="Submission kind, e.g. inspections.")],
+    out: Annotated[Path | None, typer.Option(help="Workbook to write.")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write the Excel submission template of a kind, to hand to suppliers.
+
+    Example: qsync template inspections --lang zh --out 来料检验模板.xlsx
+    """
+    from qsync.i18n import Catalogue
+    from qsync.spec import load_specs
+    from qsync.standard import write_template
+
+    ws = current_workspace()
+    specs = load_specs(ws.rules_dir)
+    catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+    target = out or Path(f"{kind}_template_{catalogue.lang}.xlsx")
+    path = write_template(_known(specs, kind), catalogue, target)
+    stdout.print(catalogue.text("standard", "template-written", path=path), markup=False)
+
+
+def _known(specs: dict[str, Spec], kind: str) -> Spec:
+    if kind not in specs:
+        raise UsageError(
+            f"unknown kind '{kind}'",
+            reference="unknown-kind",
+            hint=f"Known kinds: {', '.join(sorted(specs))}.",
+        )
+    return specs[kind]
 
 
 @app.command()
