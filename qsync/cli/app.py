@@ -41,7 +41,9 @@ class _LazyConsole:
 
     def __getattr__(self, name: str) -> Any:
         if self._console is None:
-            self._console = Console(**self._options)
+            from rich.console import Console as RichConsole
+
+            self._console = RichConsole(**self._options)
         return getattr(self._console, name)
 
 
