@@ -71,6 +71,8 @@ def print_report(console: Console, checks: list[FileCheck], catalogue: Catalogue
                     escape(issue.message),
                 )
             console.print(table)
+        for note in result.notes:
+            console.print(f"[dim]  {escape(note.message)}[/]")
         if result.kind is None and result.rows == 0 and result.errors:
             console.print(f"[red]✗[/] {escape(ui('summary-unreadable', file=result.file))}")
             continue

@@ -144,7 +144,7 @@ def _excel_serial_dates(text: pl.Series) -> pl.Series:
     serial = text.cast(pl.Float64, strict=False)
     low, high = EXCEL_EPOCH_SERIALS
     ok = serial.is_between(low, high)
-    days = pl.select(pl.when(ok).then(serial.floor().cast(pl.Int64))).to_series()
+    days = pl.select(pl.when(ok).then(serial.floor().cast(pl.Int64, strict=False))).to_series()
     return pl.select(
         (pl.lit(EXCEL_EPOCH) + pl.duration(days=pl.lit(days))).cast(pl.Date)
     ).to_series()
@@ -260,6 +260,9 @@ def _fast_expr(src: pl.Expr, type_: str, col: ColumnSpec | None = None) -> pl.Ex
         return src.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
     if type_ == "enum" and col is not None:
         return src.replace_strict(_exact_enum(col), default=None, return_dtype=pl.String)
+    if type_ == "bool":
+        key = src.str.to_lowercase()
+        return pl.when(key.is_in(_TRUE)).then(True).when(key.is_in(_FALSE)).then(False)
     return src
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,7 +26,7 @@ def build_message(
     subject: str,
     text: str,
     html: str,
-    attachments: list[Path] = (),  # type: ignore[assignment]
+    attachments: Sequence[Path] = (),
     sent_at: datetime | None = None,
 ) -> EmailMessage:
     """A multipart message with a plain-text part, an HTML alternative and attachments."""

@@ -27,6 +27,10 @@ SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 ROW_CHECK_FUNCTIONS = frozenset(
     {"abs", "coalesce", "lower", "upper", "length", "round", "floor", "ceil", "nullif"}
 )
+# Keywords that may stand before a bracket without being a function call: `a AND (b OR c)`.
+SQL_KEYWORDS = frozenset(
+    {"and", "or", "not", "in", "is", "between", "like", "when", "then", "else"}
+)
 DEFAULT_DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
@@ -180,9 +184,83 @@ def _fields_at(loc: Path_) -> Iterable[str]:
     return []
 
 
-def _cross_checks(spec: Spec) -> list[tuple[Path_, str]]:
+_POLARS_TYPES = {
+    "str": "String",
+    "enum": "String",
+    "int": "Int64",
+    "float": "Float64",
+    "date": "Date",
+    "datetime": "Datetime",
+    "bool": "Boolean",
+}
+
+
+def _row_check_problems(
+    checks: list[tuple[int, str]], types: dict[str, str | None]
+) -> list[tuple[Path_, str]]:
+    """Mistakes in row-check expressions, given the declared columns and their types.
+
+    Each expression is evaluated on an empty frame of the declared types, so a subquery, a
+    type mismatch or a non-boolean result is a rule-file mistake now, not a crash later.
+    A column whose type is unknown (because its own declaration is wrong) is not evaluated.
+    """
     import polars as pl
 
+    problems: list[tuple[Path_, str]] = []
+    for i, text in checks:
+        where: Path_ = ("row_checks", i, "expr")
+        words = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", text)
+        calls = {m.lower() for m in words} - SQL_KEYWORDS
+        banned = sorted(calls - ROW_CHECK_FUNCTIONS)
+        if banned:
+            problems.append((where, f"function '{banned[0]}' is not allowed in a row check"))
+            continue
+        if re.search(r"\bselect\b", text, re.IGNORECASE):
+            problems.append((where, "a row check cannot contain a query (SELECT)"))
+            continue
+        try:
+            expr = pl.sql_expr(text)
+            names = expr.meta.root_names()
+        except Exception as exc:  # polars raises several types for bad SQL
+            problems.append((where, f"not a valid expression: {str(exc).splitlines()[0]}"))
+            continue
+        unknown = [ref for ref in names if ref not in types]
+        for ref in unknown:
+            problems.append((where, f"'{ref}' is not a declared column"))
+        if unknown or any(types[ref] not in _POLARS_TYPES for ref in names):
+            continue
+        empty = pl.DataFrame(
+            schema={ref: getattr(pl, _POLARS_TYPES[str(types[ref])]) for ref in names}
+        )
+        try:
+            dtype = empty.select(expr).to_series().dtype
+        except Exception as exc:  # polars raises several types for bad operand types
+            problems.append((where, f"cannot be evaluated: {str(exc).splitlines()[0]}"))
+            continue
+        if dtype != pl.Boolean:
+            problems.append((where, "must be a comparison that is true or false for each row"))
+    return problems
+
+
+def _raw_row_check_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
+    """Row-check mistakes of a spec that failed validation, so all are reported at once."""
+    columns = data.get("columns")
+    checks = data.get("row_checks")
+    if not isinstance(columns, dict) or not isinstance(checks, list):
+        return []
+    types: dict[str, str | None] = {}
+    for name, col in columns.items():
+        declared = col.get("type", "str") if isinstance(col, dict) else None
+        types[str(name)] = declared if isinstance(declared, str) else None
+    exprs = [
+        (i, check["expr"])
+        for i, check in enumerate(checks)
+        if isinstance(check, dict) and isinstance(check.get("expr"), str)
+    ]
+    return _row_check_problems(exprs, types)
+
+
+def _cross_checks(spec: Spec) -> list[tuple[Path_, str]]:
     problems: list[tuple[Path_, str]] = []
     for i, name in enumerate(spec.key):
         if name not in spec.columns:
@@ -206,21 +284,8 @@ def _cross_checks(spec: Spec) -> list[tuple[Path_, str]]:
             problems.append(((*where, "units"), "'units' needs the canonical 'unit'"))
         if col.units and col.unit is not None and col.unit not in col.units:
             problems.append(((*where, "units"), f"must include the canonical unit '{col.unit}'"))
-    for i, check in enumerate(spec.row_checks):
-        where = ("row_checks", i, "expr")
-        calls = {m.lower() for m in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", check.expr)}
-        banned = sorted(calls - ROW_CHECK_FUNCTIONS)
-        if banned:
-            problems.append((where, f"function '{banned[0]}' is not allowed in a row check"))
-            continue
-        try:
-            names = pl.sql_expr(check.expr).meta.root_names()
-        except Exception as exc:  # polars raises several types for bad SQL
-            problems.append((where, f"not a valid expression: {str(exc).splitlines()[0]}"))
-            continue
-        for ref in names:
-            if ref not in spec.columns:
-                problems.append((where, f"'{ref}' is not a declared column"))
+    types: dict[str, str | None] = {name: col.type for name, col in spec.columns.items()}
+    problems.extend(_row_check_problems(list(enumerate(c.expr for c in spec.row_checks)), types))
     for name in spec.document_fields:
         if name not in spec.columns:
             problems.append((("document_fields", name), f"'{name}' is not a declared column"))
@@ -239,10 +304,11 @@ def parse_spec(source: YamlSource) -> Spec:
         except ValidationError as exc:
             for error in exc.errors():
                 loc = tuple(error["loc"])
-                message = _describe(error)
+                message = _describe(dict(error))
                 if error["type"] == "extra_forbidden":
                     message += _suggest(str(loc[-1]), _fields_at(loc))
                 problems.append((loc, message))
+            problems.extend(_raw_row_check_problems(source.data))
     if spec is not None:
         problems.extend(_cross_checks(spec))
     if problems:

@@ -76,6 +76,13 @@ def _pandera_issues(table: NormalisedTable, schema: pa.DataFrameSchema) -> list[
         cases: pl.DataFrame = exc.failure_cases
     rows = frame[ROW]
     pages = frame[PAGE] if PAGE in frame.columns else None
+    # Quote the cell as the supplier wrote it ("2000", not the parsed "2000.0"), except where
+    # a unit in the header converted it: then the limit is in the canonical unit, as is the value.
+    written = {
+        name: str(position)
+        for position, name in table.match.fields.items()
+        if position not in table.match.units
+    }
     issues: list[Issue] = []
     for case in cases.iter_rows(named=True):
         field, index = case["column"], case["index"]
@@ -85,12 +92,16 @@ def _pandera_issues(table: NormalisedTable, schema: pa.DataFrameSchema) -> list[
         if row in table.failed.get(field, ()):
             continue
         rule, params = _rule_of(str(case["check"]), table.spec, field)
+        value = case["failure_case"]
+        if field in written:
+            cell = table.raw.frame[written[field]][index]
+            value = cell.strip() if isinstance(cell, str) and cell.strip() else value
         issues.append(
             table.issue(
                 rule,
                 row=row,
                 field=field,
-                value=case["failure_case"],
+                value=value,
                 page=None if pages is None else pages[index],
                 params=params,
             )

@@ -34,7 +34,9 @@ def init(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Supplier files or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Supplier files or folders.", metavar="PATH...")
+    ],
     kind: Annotated[
         str | None, typer.Option(help="Submission kind (default: from headers).")
     ] = None,
@@ -70,7 +72,15 @@ def validate(
         stderr.print(f"[dim]{catalogue.ui('defaults-used')}[/]")
     specs = load_specs(ws.rules_dir)
     options = CheckOptions(kind=kind, encoding=encoding, max_bytes=ws.max_bytes)
-    checks = validate_paths(expand_paths(paths), specs, options)
+    files = expand_paths(paths)
+    if not files:
+        raise UsageError(
+            "no supplier files found",
+            reference="no-files",
+            location=", ".join(map(str, paths)),
+            hint="Give .csv, .xlsx, .xlsm or .pdf files, or folders holding them.",
+        )
+    checks = validate_paths(files, specs, options)
     for check in checks:
         catalogue.fill_result(check.result, check.spec)
     report = as_report(checks)

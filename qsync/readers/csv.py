@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     import polars as pl
 
 DELIMITERS = (",", ";", "\t", "|")
+# Magic bytes → (key of the catalogue's ``what`` section, English phrase for logs).
 _SIGNATURES = {
-    b"PK\x03\x04": "an Excel or zip file",
-    b"%PDF": "a PDF",
-    b"\xd0\xcf\x11\xe0": "an old .xls",
+    b"PK\x03\x04": ("zip", "an Excel or zip file"),
+    b"%PDF": ("pdf", "a PDF"),
+    b"\xd0\xcf\x11\xe0": ("xls", "an old Excel .xls file"),
 }
 
 
@@ -45,10 +46,10 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
-    for magic, what in _SIGNATURES.items():
+    for magic, (what, described) in _SIGNATURES.items():
         if head.startswith(magic):
             raise SupplierFileError(
-                f"this is a {what} file, not a CSV text file",
+                f"this is {described}, not a CSV text file",
                 reference="not-a-csv",
                 location=str(path),
                 params={"what": what},

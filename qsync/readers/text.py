@@ -13,6 +13,8 @@ import codecs
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from qsync.errors import UsageError
+
 HeaderScore = Callable[[str], int]
 CANDIDATES = ("utf-8", "gb18030", "big5")
 _BOMS = (
@@ -69,8 +71,16 @@ def decode(data: bytes, header_score: HeaderScore, *, declared: str | None = Non
     'gb18030'
     """
     if declared:
-        text = data.decode(declared, errors="replace")
-        return Decoded(text, codecs.lookup(declared).name, True, _bad_lines(text), "declared")
+        try:
+            name = codecs.lookup(declared).name
+        except LookupError:
+            raise UsageError(
+                f"unknown encoding '{declared}'",
+                reference="unknown-encoding",
+                hint="Use an encoding such as utf-8, gb18030, big5 or utf-16.",
+            ) from None
+        text = data.decode(name, errors="replace")
+        return Decoded(text, name, True, _bad_lines(text), "declared")
     for bom, name in _BOMS:
         if data.startswith(bom):
             text = data.decode(name, errors="replace")
@@ -81,8 +91,11 @@ def decode(data: bytes, header_score: HeaderScore, *, declared: str | None = Non
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        if header_score(_first_line(text)) > 0:
-            return Decoded(text, name, True, [], "header-matched")
+        first = _first_line(text)
+        if header_score(first) > 0:
+            # An ASCII header proves nothing about the GB18030 or Big5 bytes further on.
+            proven = name == "utf-8" or not first.isascii()
+            return Decoded(text, name, proven, [], "header-matched")
         fallback = fallback or Decoded(text, name, False, [], "decoded-no-header-match")
     if fallback is not None:
         return fallback
