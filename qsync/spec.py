@@ -39,6 +39,7 @@ DEFAULT_DATE_FORMATS = (
     "%d-%b-%Y",
     "%d %b %Y",
     "%b %d, %Y",
+    "%d.%m.%Y",
     "%d/%m/%Y",
 )
 
