@@ -82,21 +82,18 @@ def print_report(console: Console, checks: list[FileCheck], catalogue: Catalogue
             "warnings": len(result.issues) - len(result.errors),
         }
         title = spec.title.in_lang(catalogue.lang) if spec else "?"
-        console.print(
-            f"{mark} "
-            + escape(
-                ui(
-                    "summary",
-                    file=result.file,
-                    kind_title=title,
-                    rows=result.rows,
-                    valid_rows=result.valid_rows,
-                    invalid_rows=result.invalid_rows,
-                    encoding=result.encoding or "-",
-                    **counts,
-                )
-            )
+        summary = ui(
+            "summary",
+            file=result.file,
+            kind_title=title,
+            rows=result.rows,
+            valid_rows=result.valid_rows,
+            invalid_rows=result.invalid_rows,
+            **counts,
         )
+        if result.encoding:
+            summary += ui("summary-encoding", encoding=result.encoding)
+        console.print(f"{mark} {escape(summary)}")
     bad = sum(1 for r in report.files if not r.valid)
     if bad:
         console.print(f"[red]{ui('total-invalid', bad=bad, files=len(report.files))}[/]")

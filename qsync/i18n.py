@@ -114,8 +114,9 @@ class Catalogue:
             key = "row-check"
         if key == "out-of-range":
             key = f"out-of-range-{params.get('bound', 'min')}"
-        if "what" in params:
-            params["what"] = self.text("what", str(params["what"]))
+        for name, section in (("what", "what"), ("reason", "reasons")):
+            if name in params and str(params[name]) in self.data.get(section, {}):
+                params[name] = self.text(section, str(params[name]))
         if spec is not None:
             params["kind_title"] = spec.title.in_lang(self.lang)
             if issue.field:

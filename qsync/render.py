@@ -16,11 +16,11 @@ from qsync.errors import ConfigError
 
 @cache
 def _environment(templates_dir: Path) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
         loader=FileSystemLoader(str(templates_dir)),
-        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "svg")),
+        autoescape=escapes,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -28,6 +28,18 @@ def _environment(templates_dir: Path) -> Any:
     )
     env.filters["num"] = format_number
     return env
+
+
+MARKUP_SUFFIXES = (".html", ".htm", ".xml", ".svg")
+
+
+def escapes(name: str | None) -> bool:
+    """Whether a template is markup (autoescaped): ``report.html.j2`` is, ``mail.txt.j2`` is not.
+
+    >>> escapes("email/feedback.zh.html.j2"), escapes("email/feedback.zh.txt.j2")
+    (True, False)
+    """
+    return bool(name) and str(name).removesuffix(".j2").endswith(MARKUP_SUFFIXES)
 
 
 def format_number(value: float | int | None, digits: int = 0, lang: str = "en") -> str:

@@ -18,7 +18,17 @@ from qsync.readers.base import RawTable
 from qsync.spec import Spec
 from qsync.validate import check_table
 
-SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv"}
+SUPPORTED = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+    ".ods": "excel",
+    ".xlsb": "excel",
+    ".pdf": "pdf",
+}
 
 
 @dataclass
@@ -60,6 +70,17 @@ def _indexes(specs: dict[str, Spec], kind: str | None) -> list[AliasIndex]:
     return [AliasIndex.build(specs[kind])]
 
 
+def _check_size(path: Path, max_bytes: int) -> None:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SupplierFileError(
+            f"file is {size / 2**20:,.1f} MiB, above the {max_bytes / 2**20:,.1f} MiB limit",
+            reference="file-too-large",
+            location=str(path),
+            params={"size_mb": f"{size / 2**20:,.1f}", "limit_mb": f"{max_bytes / 2**20:,.1f}"},
+        )
+
+
 def read_tables(path: Path, indexes: list[AliasIndex], options: CheckOptions) -> list[RawTable]:
     """Read every table of a supplier file with the reader for its format."""
     fmt = SUPPORTED.get(path.suffix.lower(), "csv")
@@ -73,7 +94,14 @@ def read_tables(path: Path, indexes: list[AliasIndex], options: CheckOptions) ->
             max_bytes=options.max_bytes,
         )
         return [table]
-    raise SupplierFileError(f"unsupported file type {path.suffix}", location=str(path))
+    _check_size(path, options.max_bytes)
+    if fmt == "excel":
+        from qsync.readers.excel import read_excel
+
+        return read_excel(path, indexes)
+    from qsync.readers.pdf import read_pdf
+
+    return read_pdf(path, indexes)
 
 
 def _closest_spec(headers: list[str], indexes: list[AliasIndex]) -> HeaderMatch:
@@ -103,11 +131,47 @@ def _unknown_column_issues(raw: RawTable, match: HeaderMatch, index: AliasIndex)
     return issues
 
 
+def apply_document_fields(raw: RawTable, match: HeaderMatch) -> list[Issue]:
+    """Add the spec's document fields found above the table as columns of every row.
+
+    A value printed above the table (``供应商代码：S0042``) fills that column for every row
+    when the table has no such column, and fills its empty cells when it has. A required
+    document field found neither above the table nor in it is one issue.
+    """
+    import polars as pl
+
+    spec = match.spec
+    if not spec.document_fields:
+        return []
+    from qsync.docfields import extract_document_fields
+
+    found = extract_document_fields(raw.document_text, spec)
+    issues: list[Issue] = []
+    positions = {name: pos for pos, name in match.fields.items()}
+    for name, declared in spec.document_fields.items():
+        value = found.get(name)
+        if value is None:
+            if declared.required and name not in positions:
+                issues.append(
+                    Issue(raw.file, "missing-document-field", row=None, field=name, sheet=raw.sheet)
+                )
+            continue
+        if name in positions:
+            column = str(positions[name])
+            raw.frame = raw.frame.with_columns(pl.col(column).fill_null(value))
+            continue
+        position = len(raw.headers)
+        raw.headers.append(declared.labels[0] if declared.labels else name)
+        raw.frame = raw.frame.with_columns(pl.lit(value, dtype=pl.String).alias(str(position)))
+        match.fields[position] = name
+    return issues
+
+
 def check_raw(
-    raw: RawTable, indexes: list[AliasIndex]
+    raw: RawTable, indexes: list[AliasIndex], match: HeaderMatch | None = None
 ) -> tuple[Spec, CheckedTable | None, list[Issue]]:
-    """Match a raw table to a spec and validate it; ``None`` when no spec fits."""
-    match = best_match(raw.headers, indexes)
+    """Match a raw table to a spec (unless given) and validate it; ``None`` when none fits."""
+    match = match or best_match(raw.headers, indexes)
     if match is None:
         closest = _closest_spec(raw.headers, indexes)
         issue = Issue(
@@ -119,8 +183,9 @@ def check_raw(
         )
         return closest.spec, None, [*raw.issues, issue]
     index = next(i for i in indexes if i.spec is match.spec)
+    doc_issues = apply_document_fields(raw, match)
     table = normalise(raw, match)
-    issues = check_table(table)
+    issues = doc_issues + check_table(table)
     issues += _unknown_column_issues(raw, match, index)
     order = {name: pos for pos, name in match.fields.items()}
     issues.sort(key=lambda i: (i.page or 0, i.row or 0, order.get(i.field or "", -1)))
@@ -159,17 +224,33 @@ def check_file(
         except OSError:
             result.sha256 = None
         return result, checked, None
-    for raw in tables:
+    matches = [(raw, best_match(raw.headers, indexes)) for raw in tables]
+    several = len(tables) > 1 and any(m is not None and is_table_of(m) for _, m in matches)
+    for raw, match in matches:
         result.encoding = raw.encoding
         result.notes.extend(raw.notes)
-        spec, table, issues = check_raw(raw, indexes)
-        result.kind = spec.kind if table is not None else None
+        if several and (match is None or not is_table_of(match)):
+            # A workbook's other sheets (instructions, a field list) are not data tables.
+            params = {"sheet": raw.sheet, "reason": "no-header"}
+            result.notes.append(
+                Issue(str(path), "sheet-skipped", "info", sheet=raw.sheet, params=params)
+            )
+            continue
+        table_spec, table, issues = check_raw(raw, indexes, match)
         result.issues.extend(issues)
         if table is not None:
+            spec = spec or table_spec
+            result.kind = result.kind or table_spec.kind
             checked.append(table)
             result.rows += table.table.frame.height
             result.invalid_rows += len(table.invalid_rows)
     return result, checked, spec
+
+
+def is_table_of(match: HeaderMatch) -> bool:
+    """Whether headers look like a table of the matched kind: half its required columns."""
+    required = len(match.spec.required_columns)
+    return match.score[0] * 2 >= required and match.score[1] > 0
 
 
 @dataclass
