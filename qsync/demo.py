@@ -15,6 +15,7 @@ from rich.rule import Rule
 
 from qsync import console as out
 from qsync.config import init_workspace
+from qsync.feedback import hand_back
 from qsync.i18n import Catalogue
 from qsync.resources import sample_data_dir
 from qsync.spec import load_specs
@@ -27,8 +28,9 @@ def run_demo(screen: Console, keep: Path | None = None, lang: str | None = None)
     workspace = init_workspace(root)
     catalogue = Catalogue.load(workspace.templates_dir, lang or workspace.settings.lang)
     inbox = workspace.folder("inbox")
-    for sample in sorted((sample_data_dir() / "csv").iterdir()):
-        shutil.copy2(sample, inbox / sample.name)
+    for folder in ("csv", "xlsx", "pdf"):
+        for sample in sorted((sample_data_dir() / folder).iterdir()):
+            shutil.copy2(sample, inbox / sample.name)
     screen.print(Rule(catalogue.ui("demo-step-validate")))
     screen.print(catalogue.ui("demo-workspace", path=root))
     specs = load_specs(workspace.rules_dir)
@@ -38,5 +40,10 @@ def run_demo(screen: Console, keep: Path | None = None, lang: str | None = None)
         check.result.file = str(check.path.relative_to(root))
         catalogue.fill_result(check.result, check.spec)
     out.print_report(screen, checks, catalogue)
+    screen.print(Rule(catalogue.ui("demo-step-annotate")))
+    feedback = root / "feedback"
+    for check in checks:
+        for line in hand_back(check, workspace, catalogue, annotate_dir=feedback, email=True):
+            screen.print(line, markup=False, highlight=False)
     screen.print(catalogue.ui("demo-next", path=root))
     return root
