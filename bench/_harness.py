@@ -23,7 +23,10 @@ def child_measure(work: Callable[[], object]) -> None:
     start = time.perf_counter()
     work()
     seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Readers may work in a child process of their own: count the larger of the two peaks.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rss_mb = max(own, children) / 1024
     print(json.dumps({"seconds": seconds, "max_rss_mb": rss_mb}))
 
 
