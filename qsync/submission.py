@@ -7,16 +7,20 @@ returns plain results and never prints.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qsync.errors import SupplierFileError, UsageError
 from qsync.headers import AliasIndex, HeaderMatch, best_match, header_score, match_headers
 from qsync.model import FileResult, Issue, ValidationReport
 from qsync.normalise import NormalisedTable, normalise
-from qsync.readers.base import RawTable
+from qsync.readers.base import PAGE, ROW, RawTable
 from qsync.spec import Spec
 from qsync.validate import check_table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SUPPORTED = {
     ".csv": "csv",
@@ -33,11 +37,16 @@ SUPPORTED = {
 
 @dataclass
 class CheckedTable:
-    """A normalised table with its issues and the source rows that have an error."""
+    """A normalised table with its issues and, per row, whether it has an error."""
 
     table: NormalisedTable
     issues: list[Issue]
-    invalid_rows: set[int] = field(default_factory=set)
+    rejected: pl.Series
+
+    @property
+    def invalid_rows(self) -> int:
+        """How many rows have at least one error."""
+        return int(self.rejected.sum())
 
 
 @dataclass
@@ -192,13 +201,26 @@ def check_raw(
     if table.frame.height == 0:
         issues.append(Issue(raw.file, "no-data-rows", row=raw.header_row, sheet=raw.sheet))
     errors = [i for i in issues if i.severity == "error"]
-    rows = table.frame["_row"]
+    return match.spec, CheckedTable(table, issues, _rejected(table, errors)), issues
+
+
+def _rejected(table: NormalisedTable, errors: list[Issue]) -> pl.Series:
+    """Per row of the typed frame: does it have an error? Rows are told apart by page too."""
+    import polars as pl
+
+    frame = table.frame
     if any(i.rule == "missing-column" for i in errors):
-        invalid = set(rows.to_list())
-    else:
-        candidates = {i.row for i in errors if i.row is not None}
-        invalid = set(rows.filter(rows.is_in(list(candidates))).to_list()) if candidates else set()
-    return match.spec, CheckedTable(table, issues, invalid), issues
+        return pl.Series("rejected", [True] * frame.height, dtype=pl.Boolean)
+    if PAGE in frame.columns:
+        bad = pl.DataFrame(
+            {PAGE: [i.page for i in errors], ROW: [i.row for i in errors]},
+            schema={PAGE: frame.schema[PAGE], ROW: frame.schema[ROW]},
+        )
+        keys = frame.select(PAGE, ROW).with_row_index("_i")
+        hit = keys.join(bad.unique(), on=[PAGE, ROW], how="semi")["_i"]
+        return pl.Series("rejected", [False] * frame.height).scatter(hit, True)
+    rows = {i.row for i in errors if i.row is not None}
+    return frame[ROW].is_in(list(rows)).fill_null(False).alias("rejected")
 
 
 def check_file(
@@ -243,7 +265,7 @@ def check_file(
             result.kind = result.kind or table_spec.kind
             checked.append(table)
             result.rows += table.table.frame.height
-            result.invalid_rows += len(table.invalid_rows)
+            result.invalid_rows += table.invalid_rows
     return result, checked, spec
 
 
