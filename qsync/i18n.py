@@ -17,6 +17,7 @@ import yaml
 
 from qsync.errors import ConfigError
 from qsync.model import FileResult, Issue
+from qsync.resources import default_templates_dir
 from qsync.spec import Spec
 
 LANGS = ("en", "zh")
@@ -80,10 +81,24 @@ class Catalogue:
 
     @classmethod
     def load(cls, templates_dir: Path, lang: str) -> Catalogue:
-        """Load ``templates_dir/i18n/<lang>.yaml``; an unknown language is a usage error."""
+        """Load ``templates_dir/i18n/<lang>.yaml`` over the packaged catalogue.
+
+        A workspace's catalogue overrides the packaged wording phrase by phrase; phrases it
+        lacks (a workspace created before a feature existed) come from the packaged one.
+        An unknown language is a usage error.
+        """
         if lang not in LANGS:
             raise ConfigError(f"unknown language '{lang}'; expected one of: {', '.join(LANGS)}")
-        return cls(lang, _load(templates_dir / "i18n" / f"{lang}.yaml"))
+        packaged = _load(default_templates_dir() / "i18n" / f"{lang}.yaml")
+        own = templates_dir / "i18n" / f"{lang}.yaml"
+        if own.resolve() == (default_templates_dir() / "i18n" / f"{lang}.yaml").resolve():
+            return cls(lang, packaged)
+        local = _load(own) if own.is_file() else {}
+        merged = {
+            section: {**packaged.get(section, {}), **local.get(section, {})}
+            for section in {*packaged, *local}
+        }
+        return cls(lang, merged)
 
     def text(self, section: str, key: str, /, **params: Any) -> str:
         """The phrase ``section.key`` filled with ``params`` (unknown names left visible)."""

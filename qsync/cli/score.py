@@ -1,0 +1,299 @@
+"""Commands for scoring suppliers: ``score``, ``suppliers``, ``capability`` and ``plan``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qsync.cli.app import LangOption, app, current_workspace, stdout
+from qsync.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from qsync.i18n import Catalogue
+    from qsync.score import MonthlyScorecards
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+
+
+def _check_format(output: str) -> None:
+    if output not in ("table", "json"):
+        raise UsageError(f"unknown format '{output}'", hint="Use table or json.")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _ranking_table(cards: MonthlyScorecards, catalogue: Catalogue) -> Any:
+    from rich.table import Table
+
+    text = catalogue.text
+    table = Table(title=text("score", "ranking-title", month=cards.month), title_justify="left")
+    for key in ("rank", "supplier", "score", "grade", "lots", "acceptance", "ppm", "otd", "risk"):
+        table.add_column(
+            text("score", f"col-{key}"), justify="left" if key == "supplier" else "right"
+        )
+    for entry in cards.ranking():
+        card = cards.get(entry.supplier_id)
+        assert card is not None
+        data = card.to_dict()
+        rate, otd = data["lot_acceptance_rate"], data["otd"]
+        table.add_row(
+            str(entry.rank or "—"),
+            entry.supplier_id,
+            _number(entry.score, 1),
+            entry.grade or "—",
+            str(data["lots"] if data["lots"] is not None else "—"),
+            "—" if rate is None else f"{rate:.1%}",
+            _number(data["ppm"], 0),
+            "—" if otd is None else f"{otd:.1%}",
+            _number(card.risk.coefficient, 2),
+        )
+    return table
+
+
+@app.command()
+def score(
+    month: Annotated[str | None, typer.Option(help="Month YYYY-MM (default: last month).")] = None,
+    output: FormatOption = "table",
+    explain: Annotated[
+        str | None, typer.Option(help="Show one supplier's metrics, points and source rows.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Compute and show; store and send nothing.")
+    ] = False,
+    lang: LangOption = None,
+) -> None:
+    """Score every supplier for a month, keep the scorecards, and print the ranking.
+
+    Re-running a month replaces its scorecards. Suppliers without activity get none.
+
+    Example: qsync score --month 2026-10
+    """
+    from qsync.i18n import Catalogue
+    from qsync.score import load_scorecard_rules
+    from qsync.score.run import default_month, score_store
+    from qsync.store import open_store
+
+    _check_format(output)
+    ws = current_workspace()
+    catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+    rules = load_scorecard_rules(ws.rules_dir / "scorecard.yaml", "rules/scorecard.yaml")
+    store = open_store(ws)
+    chosen = month or default_month()
+    run = score_store(store, chosen, rules, save=not dry_run and explain is None)
+    if explain is not None:
+        _explain(run.cards, explain, store, rules, output, catalogue)
+        return
+    if output == "json":
+        _print_json(run.cards.to_dict())
+    else:
+        stdout.print(_ranking_table(run.cards, catalogue))
+        stdout.print(
+            catalogue.text("score", "scored", month=chosen, count=len(run.cards.scorecards))
+        )
+
+
+def _explain(
+    cards: MonthlyScorecards,
+    supplier: str,
+    store: Any,
+    rules: Any,
+    output: str,
+    catalogue: Catalogue,
+) -> None:
+    from rich.table import Table
+
+    from qsync.score import explain
+    from qsync.score.run import store_tables
+
+    card = cards.get(supplier)
+    if card is None:
+        raise UsageError(
+            f"{supplier} has no scorecard for {cards.month} (no lots received or deliveries due)",
+            reference="no-scorecard",
+        )
+    explanation = explain(card, store_tables(store), rules)
+    if output == "json":
+        _print_json(explanation.to_dict())
+        return
+    text = catalogue.text
+    table = Table(title=text("score", "explain-title", supplier=supplier, month=cards.month))
+    for key in ("metric", "value", "points", "weight"):
+        table.add_column(text("score", f"col-{key}"))
+    for metric_id, result in card.to_dict()["metrics"].items():
+        table.add_row(
+            metric_id,
+            "—" if result.get("value") is None else str(result["value"]),
+            "—" if result.get("points") is None else f"{result['points']:.1f}",
+            "" if result.get("weight") is None else f"{result['weight']:g}",
+        )
+    stdout.print(table)
+    stdout.print(text("score", "score-line", score=_number(card.score, 2), grade=card.grade or "—"))
+    for name, rows in explanation.sources.items():
+        stdout.print(text("score", "sources", table=name, rows=rows.height))
+        stdout.print(rows.head(20))
+
+
+@app.command()
+def suppliers(
+    output: FormatOption = "table",
+    lang: LangOption = None,
+) -> None:
+    """List suppliers with their latest grade and its trend over the stored months.
+
+    Example: qsync suppliers --format json
+    """
+    from rich.table import Table
+
+    from qsync.i18n import Catalogue
+    from qsync.score.run import latest_grades
+    from qsync.store import open_store
+
+    _check_format(output)
+    ws = current_workspace()
+    catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+    rows = latest_grades(open_store(ws))
+    if output == "json":
+        _print_json({"suppliers": [asdict(r) for r in rows]})
+        return
+    text = catalogue.text
+    table = Table()
+    for key in ("supplier", "name", "month", "score", "grade", "trend"):
+        table.add_column(text("score", f"col-{key}"))
+    for row in rows:
+        table.add_row(
+            row.supplier_id,
+            row.name or "",
+            row.month or "—",
+            _number(row.score, 1),
+            row.grade or "—",
+            " → ".join(g or "·" for g in row.grades),
+        )
+    stdout.print(table)
+
+
+@app.command()
+def capability(
+    file: Annotated[
+        Path | None, typer.Argument(help="A CSV or Parquet file of measurements.")
+    ] = None,
+    value: Annotated[str, typer.Option(help="Column holding the measured values.")] = "value",
+    subgroup: Annotated[str | None, typer.Option(help="Column holding subgroup labels.")] = None,
+    lsl: Annotated[float | None, typer.Option(help="Lower specification limit.")] = None,
+    usl: Annotated[float | None, typer.Option(help="Upper specification limit.")] = None,
+    sigma: Annotated[str, typer.Option(help="Within sigma: rbar, sbar.")] = "rbar",
+    supplier: Annotated[str | None, typer.Option(help="Stored measurements of a supplier.")] = None,
+    part: Annotated[str | None, typer.Option(help="... of a part.")] = None,
+    characteristic: Annotated[str | None, typer.Option(help="... of a characteristic.")] = None,
+    output: FormatOption = "table",
+) -> None:
+    """Cp, Cpk, Pp, Ppk and control limits of a measurement series (as Minitab and qcc).
+
+    Within-subgroup sigma is R̄/d2 (or S̄/c4 with --sigma sbar; MR̄/1.128 without subgroups);
+    overall sigma is the sample standard deviation (n−1).
+
+    Example: qsync capability rings.csv --value diameter --subgroup subgroup --lsl 73.95 --usl 74.05
+    """
+    from qsync.score.run import measurement_series
+    from qsync.spc import capability as compute
+
+    _check_format(output)
+    if sigma not in ("rbar", "sbar"):
+        raise UsageError(f"unknown sigma method '{sigma}'", hint="Use rbar or sbar.")
+    if file is None:
+        from qsync.store import open_store
+
+        if not (supplier and part and characteristic):
+            raise UsageError(
+                "give a measurement file, or --supplier, --part and --characteristic",
+                reference="no-measurements",
+            )
+        series = measurement_series(open_store(current_workspace()), supplier, part, characteristic)
+        values, groups = series.values, series.subgroups
+        lsl = series.lsl if lsl is None else lsl
+        usl = series.usl if usl is None else usl
+    else:
+        from qsync.score.run import read_series
+
+        values, groups = read_series(file, value, subgroup)
+    result = compute(values, subgroups=groups, lsl=lsl, usl=usl, sigma_method=sigma)  # type: ignore[arg-type]
+    data = result.to_dict()
+    if output == "json":
+        _print_json(data)
+        return
+    for key in ("n", "mean", "sigma_within", "sigma_overall", "cp", "cpk", "pp", "ppk"):
+        shown = data.get(key)
+        figure = _number(shown, 4) if isinstance(shown, float) else str(shown)
+        stdout.print(f"{key:14} {figure}")
+    charts: list[dict[str, Any]] = data.get("charts", [])  # type: ignore[assignment]
+    for chart in charts:
+        limits = (_number(chart[k], 4) for k in ("lcl", "center", "ucl"))
+        stdout.print(f"{chart['chart']:14} LCL {{}}  CL {{}}  UCL {{}}".format(*limits))
+
+
+@app.command()
+def plan(
+    lot_size: Annotated[int, typer.Option(help="Lot size.")],
+    aql: Annotated[float | None, typer.Option(help="AQL (percent nonconforming).")] = None,
+    level: Annotated[str, typer.Option(help="Inspection level: S-1..S-4, I, II, III.")] = "II",
+    severity: Annotated[str, typer.Option(help="normal, tightened or reduced.")] = "normal",
+    supplier: Annotated[str | None, typer.Option(help="Use this supplier-part's history.")] = None,
+    part: Annotated[str | None, typer.Option(help="Part number (with --supplier).")] = None,
+    output: FormatOption = "table",
+) -> None:
+    """The ISO 2859-1:1999 single sampling plan for a lot (arrows followed, switching applied).
+
+    With --supplier and --part the severity comes from that supplier-part's lot history and
+    the inspection level and AQL from its material class (rules/materials.yaml).
+
+    Example: qsync plan --lot-size 1250 --aql 0.65 --level II
+    """
+    from qsync import sampling
+
+    _check_format(output)
+    if supplier or part:
+        if not (supplier and part):
+            raise UsageError("--supplier and --part go together", reference="bad-usage")
+        from qsync.score import load_material_rules, plan_for
+        from qsync.score.run import store_tables
+        from qsync.store import open_store
+
+        ws = current_workspace()
+        materials = load_material_rules(ws.rules_dir / "materials.yaml", "rules/materials.yaml")
+        decision = plan_for(supplier, part, lot_size, store_tables(open_store(ws)), materials)
+        data: dict[str, Any] = decision.to_dict()
+    else:
+        if aql is None:
+            raise UsageError("--aql is needed without --supplier/--part", reference="bad-usage")
+        try:
+            data = sampling.plan(lot_size, aql, level, severity).to_dict()
+        except ValueError as exc:
+            raise UsageError(str(exc), reference="bad-plan") from None
+    if output == "json":
+        _print_json(data)
+        return
+    shown = data.get("plan", data) or {}
+    for key in (
+        "code_letter",
+        "plan_letter",
+        "sample_size",
+        "ac",
+        "re",
+        "severity",
+        "sample_reaches_lot_size",
+    ):
+        if key in shown:
+            stdout.print(f"{key:24} {shown[key]}")
+    for key in ("material_class", "level", "aql", "severity", "lots_considered"):
+        if key in data and "plan" in data:
+            stdout.print(f"{key:24} {data[key]}")
+    raise typer.Exit(ExitCode.OK)
