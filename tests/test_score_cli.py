@@ -1,0 +1,118 @@
+"""`qsync score`, `suppliers`, `capability` and `plan` on a real store and real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from qsync.cli import main
+from qsync.config import Workspace, init_workspace
+from qsync.ingest import ingest_paths
+from qsync.score.run import stored_scorecards
+from qsync.spec import load_specs
+from qsync.store import open_store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "pistonrings.csv"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def scored_ws(tmp_path: Path) -> Workspace:
+    """A workspace whose store holds two suppliers' October inspections and deliveries."""
+    ws = init_workspace(tmp_path / "ws")
+    inspections = _write(
+        tmp_path / "iqc.csv",
+        "供应商代码,物料编码,批次号,到货日期,来料数量,抽样数,不良数,判定\n"
+        "S0001,P-1,L1,2026-10-02,1000,80,0,合格\n"
+        "S0001,P-1,L2,2026-10-09,1000,80,2,特采\n"
+        "S0002,P-2,L3,2026-10-03,500,50,5,不合格\n"
+        "S0002,P-2,L4,2026-09-28,500,50,0,合格\n",
+    )
+    deliveries = _write(
+        tmp_path / "dlv.csv",
+        "Supplier Code,PO No.,PO Line,Part No.,Lot No.,Qty Ordered,Qty Delivered,"
+        "Promised Date,Delivered Date\n"
+        "S0001,4500000001,1,P-1,L1,1000,1000,2026-10-02,2026-10-01\n"
+        "S0001,4500000001,2,P-1,L2,1000,1000,2026-10-08,2026-10-09\n"
+        "S0002,4500000002,1,P-2,L3,500,500,2026-10-03,2026-10-03\n",
+    )
+    report = ingest_paths([inspections, deliveries], ws, load_specs(ws.rules_dir))
+    assert [f.rows_rejected for f in report.files] == [0, 0]
+    return ws
+
+
+def test_score_json_has_the_hand_computed_figures(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["-w", str(scored_ws.root), "score", "--month", "2026-10", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["month"] == "2026-10"
+    by_id = {s["supplier_id"]: s for s in data["suppliers"]}
+    s1, s2 = by_id["S0001"], by_id["S0002"]
+    # S0001: 2 lots, 1 accepted (特采 counts as not accepted), 2 defects in 2000 received.
+    assert (s1["lots"], s1["lots_accepted"], s1["lot_acceptance_rate"]) == (2, 1, 0.5)
+    assert s1["ppm"] == pytest.approx(1_000_000 * 2 / 2000)
+    assert (s1["deliveries"], s1["otd"]) == (2, 0.5)
+    # S0002: the September lot is not October's; one lot rejected with 5 defects in 500.
+    assert (s2["lots"], s2["lots_accepted"], s2["ppm"], s2["otd"]) == (1, 0, 10_000.0, 1.0)
+    assert s1["metrics"]["complaints"]["value"] is None  # no data is not zero
+
+
+def test_rescoring_a_month_replaces_it(scored_ws: Workspace) -> None:
+    args = ["-w", str(scored_ws.root), "score", "--month", "2026-10", "--format", "json"]
+    assert main(args) == 0 and main(args) == 0
+    cards = stored_scorecards(open_store(scored_ws))
+    assert cards is not None
+    assert sorted(cards.filter(pl.col("month") == "2026-10")["supplier_id"].to_list()) == [
+        "S0001",
+        "S0002",
+    ]
+
+
+def test_dry_run_stores_nothing(scored_ws: Workspace) -> None:
+    args = ["-w", str(scored_ws.root), "score", "--month", "2026-10", "--dry-run"]
+    assert main(args) == 0
+    assert stored_scorecards(open_store(scored_ws)) is None
+
+
+def test_suppliers_lists_latest_grade(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["-w", str(scored_ws.root), "score", "--month", "2026-10", "--format", "json"])
+    capsys.readouterr()
+    assert main(["-w", str(scored_ws.root), "suppliers", "--format", "json"]) == 0
+    rows = {r["supplier_id"]: r for r in json.loads(capsys.readouterr().out)["suppliers"]}
+    assert rows["S0001"]["month"] == "2026-10" and rows["S0001"]["grade"] in "ABCD"
+
+
+def test_capability_of_the_piston_rings_matches_the_published_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rings = pl.read_csv(SHARED).filter(pl.col("subgroup") <= 25)
+    path = tmp_path / "rings.csv"
+    rings.write_csv(path)
+    args = ["capability", str(path), "--value", "diameter", "--subgroup", "subgroup"]
+    assert main([*args, "--lsl", "73.95", "--usl", "74.05", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # Montgomery / qcc: Cp 1.703, Cpk 1.663 (R-bar/d2 within sigma 0.009785).
+    assert data["n"] == 125
+    assert data["cp"] == pytest.approx(1.7033, abs=5e-4)
+    assert data["cpk"] == pytest.approx(1.6632, abs=5e-4)
+    assert data["sigma_within"] == pytest.approx(0.009785039, abs=1e-7)
+
+
+def test_plan_follows_iso_2859_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--lot-size", "1250", "--aql", "0.65", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["code_letter"], data["sample_size"], data["ac"], data["re"]) == ("K", 125, 2, 3)
+
+
+def test_unknown_month_is_a_usage_error(scored_ws: Workspace) -> None:
+    assert main(["-w", str(scored_ws.root), "score", "--month", "2026-13"]) == 2
