@@ -1,49 +1,87 @@
 """``qsync demo``: a guided tour on the bundled sample data, in a throw-away workspace.
 
-Each step calls the same library functions as the real commands and prints what a newcomer
-should look at. Later features add their steps here.
+Each step runs a real ``qsync`` command (printed first, so a newcomer can type it again) on a
+workspace built from ``sample_data/``: validate messy supplier files and hand them back
+annotated, ingest twelve months of supplier data, score the month, trace the demo complaint.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
 
-from qsync import console as out
-from qsync.config import init_workspace
-from qsync.feedback import hand_back
+from qsync.config import Workspace, init_workspace
 from qsync.i18n import Catalogue
 from qsync.resources import sample_data_dir
-from qsync.spec import load_specs
-from qsync.submission import CheckOptions, expand_paths, validate_paths
+
+DEMO_MONTH = "2026-10"
+DEMO_COMPLAINT = "C-2026-017"
+DEMO_SUPPLIER = "S0012"
+DEMO_SUPPLIER_LOT = "L2609-0092"
+TREND_MONTHS = 12
 
 
-def run_demo(screen: Console, keep: Path | None = None, lang: str | None = None) -> Path:
-    """Build a demo workspace (in ``keep`` or a temp folder), validate the sample files."""
+def _months_before(month: str, count: int) -> list[str]:
+    year, number = map(int, month.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{number:02d}")
+        year, number = (year, number - 1) if number > 1 else (year - 1, 12)
+    return sorted(out)
+
+
+def run_demo(
+    screen: Console,
+    run: Callable[[list[str]], int],
+    keep: Path | None = None,
+    lang: str | None = None,
+) -> Path:
+    """Build the demo workspace (in ``keep`` or a temp folder) and run the tour.
+
+    ``run`` executes one command line (``qsync.cli.main``) and returns its exit code.
+    """
     root = keep or Path(tempfile.mkdtemp(prefix="qsync-demo-"))
     workspace = init_workspace(root)
     catalogue = Catalogue.load(workspace.templates_dir, lang or workspace.settings.lang)
+    chosen = catalogue.lang
     inbox = workspace.folder("inbox")
     for folder in ("csv", "xlsx", "pdf"):
         for sample in sorted((sample_data_dir() / folder).iterdir()):
             shutil.copy2(sample, inbox / sample.name)
-    screen.print(Rule(catalogue.ui("demo-step-validate")))
     screen.print(catalogue.ui("demo-workspace", path=root))
-    specs = load_specs(workspace.rules_dir)
-    files = expand_paths([inbox])
-    checks = validate_paths(files, specs, CheckOptions(max_bytes=workspace.max_bytes))
-    for check in checks:
-        check.result.file = str(check.path.relative_to(root))
-        catalogue.fill_result(check.result, check.spec)
-    out.print_report(screen, checks, catalogue)
-    screen.print(Rule(catalogue.ui("demo-step-annotate")))
-    feedback = root / "feedback"
-    for check in checks:
-        for line in hand_back(check, workspace, catalogue, annotate_dir=feedback, email=True):
-            screen.print(line, markup=False, highlight=False)
+
+    def step(title: str, *argv: str) -> int:
+        screen.print(Rule(catalogue.ui(title)))
+        screen.print(f"[bold]$ qsync {' '.join(argv)}[/]", highlight=False)
+        with contextlib.chdir(root):  # paths in the commands are the workspace's, as typed there
+            return run(["-w", str(root), *argv, "--lang", chosen])
+
+    step("demo-step-validate", "validate", "inbox", "--annotate", "feedback", "--email")
+    step("demo-step-ingest", "ingest", str(sample_data_dir() / "workspace"))
+    step("demo-step-quarantine", "ingest", "inbox")
+    _score_earlier_months(workspace)
+    step("demo-step-score", "score", "--month", DEMO_MONTH)
+    step("demo-step-explain", "score", "--month", DEMO_MONTH, "--explain", DEMO_SUPPLIER)
+    step("demo-step-trace", "trace", "--complaint", DEMO_COMPLAINT)
+    step("demo-step-recall", "trace", "--forward", DEMO_SUPPLIER_LOT, "--recall", "--out", "recall")
+    screen.print(Rule())
     screen.print(catalogue.ui("demo-next", path=root))
     return root
+
+
+def _score_earlier_months(workspace: Workspace) -> None:
+    """Keep the scorecards of the year before the demo month, for trends and the portrait."""
+    from qsync.score import load_scorecard_rules
+    from qsync.score.run import score_store
+    from qsync.store import open_store
+
+    store = open_store(workspace)
+    rules = load_scorecard_rules(workspace.rules_dir / "scorecard.yaml", "rules/scorecard.yaml")
+    for month in _months_before(DEMO_MONTH, TREND_MONTHS)[:-1]:
+        score_store(store, month, rules)

@@ -125,22 +125,57 @@ def _explain(
     if output == "json":
         _print_json(explanation.to_dict())
         return
-    text = catalogue.text
+    text, lang = catalogue.text, catalogue.lang
+    data = card.to_dict()
     table = Table(title=text("score", "explain-title", supplier=supplier, month=cards.month))
-    for key in ("metric", "value", "points", "weight"):
-        table.add_column(text("score", f"col-{key}"))
-    for metric_id, result in card.to_dict()["metrics"].items():
+    for key in ("metric", "value", "points", "weight", "rows"):
+        table.add_column(
+            text("score", f"col-{key}"), justify="left" if key == "metric" else "right"
+        )
+    for result in data["metrics"].values():
+        if not result.get("weight"):
+            continue  # counts shown for context only; the weighted metrics make the score
+        source = result.get("source") or {}
         table.add_row(
-            metric_id,
-            "—" if result.get("value") is None else str(result["value"]),
-            "—" if result.get("points") is None else f"{result['points']:.1f}",
-            "" if result.get("weight") is None else f"{result['weight']:g}",
+            result["name"][lang],
+            _shown(result.get("value")),
+            _number(result.get("points"), 1),
+            f"{result['weight']:g}",
+            "" if source.get("rows") is None else str(source["rows"]),
         )
     stdout.print(table)
     stdout.print(text("score", "score-line", score=_number(card.score, 2), grade=card.grade or "—"))
+    risk = data["risk"]
+    portrait = Table(
+        title=text(
+            "score",
+            "portrait-title",
+            coefficient=_number(risk["coefficient"], 2),
+            level=(risk["level_name"] or {}).get(lang, "—"),
+        )
+    )
+    for key in ("factor", "risk", "weight", "contribution"):
+        portrait.add_column(
+            text("score", f"col-{key}"), justify="left" if key == "factor" else "right"
+        )
+    for factor in risk["contributions"].values():
+        portrait.add_row(
+            factor["name"][lang],
+            _number(factor["risk"], 2),
+            f"{factor['weight']:g}",
+            _number(factor["contribution"], 3),
+        )
+    stdout.print(portrait)
     for name, rows in explanation.sources.items():
         stdout.print(text("score", "sources", table=name, rows=rows.height))
-        stdout.print(rows.head(20))
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(value)
 
 
 @app.command()

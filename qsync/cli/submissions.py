@@ -177,6 +177,7 @@ def demo(
 
     Example: qsync demo --lang en
     """
+    from qsync.cli.app import main
     from qsync.demo import run_demo
 
-    run_demo(stdout, keep, lang)
+    run_demo(stdout, main, keep, lang)
