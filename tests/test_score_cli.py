@@ -116,3 +116,15 @@ def test_plan_follows_iso_2859_table(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_unknown_month_is_a_usage_error(scored_ws: Workspace) -> None:
     assert main(["-w", str(scored_ws.root), "score", "--month", "2026-13"]) == 2
+
+
+def test_plan_for_a_supplier_part_says_why(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["-w", str(scored_ws.root), "plan", "--lot-size", "1000", "--supplier", "S0002"]
+    assert main([*args, "--part", "P-2", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["severity"] == "normal" and data["lots_considered"] == 2
+    assert [r["id"] for r in data["reasons"]][1] == "switching-initial-normal"
+    assert main([*args, "--part", "P-2", "--lang", "en"]) == 0
+    assert "normal inspection: no switch in the 2 lots on record" in capsys.readouterr().out

@@ -284,6 +284,7 @@ def plan(
     supplier: Annotated[str | None, typer.Option(help="Use this supplier-part's history.")] = None,
     part: Annotated[str | None, typer.Option(help="Part number (with --supplier).")] = None,
     output: FormatOption = "table",
+    lang: LangOption = None,
 ) -> None:
     """The ISO 2859-1:1999 single sampling plan for a lot (arrows followed, switching applied).
 
@@ -328,7 +329,12 @@ def plan(
     ):
         if key in shown:
             stdout.print(f"{key:24} {shown[key]}")
-    for key in ("material_class", "level", "aql", "severity", "lots_considered"):
-        if key in data and "plan" in data:
-            stdout.print(f"{key:24} {data[key]}")
+    if "reasons" in data:
+        from qsync.i18n import Catalogue
+
+        ws = current_workspace()
+        catalogue = Catalogue.load(ws.templates_dir, lang or ws.settings.lang)
+        stdout.print(catalogue.text("plan", "why"))
+        for reason in data["reasons"]:
+            stdout.print("  " + catalogue.text("plan", reason["id"], **reason["params"]))
     raise typer.Exit(ExitCode.OK)
