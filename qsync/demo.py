@@ -24,6 +24,8 @@ DEMO_MONTH = "2026-10"
 DEMO_COMPLAINT = "C-2026-017"
 DEMO_SUPPLIER = "S0012"
 DEMO_SUPPLIER_LOT = "L2609-0092"
+DEMO_NIGHT = "2026-10-31T22:00"  # the nightly run after the month closed
+NEXT_NIGHT = "2026-11-01T22:00"  # a day later: deadlines of the first tasks have passed
 TREND_MONTHS = 12
 
 
@@ -66,8 +68,18 @@ def run_demo(
     step("demo-step-ingest", "ingest", str(sample_data_dir() / "workspace"))
     step("demo-step-quarantine", "ingest", "inbox")
     _score_earlier_months(workspace)
-    step("demo-step-score", "score", "--month", DEMO_MONTH)
-    step("demo-step-explain", "score", "--month", DEMO_MONTH, "--explain", DEMO_SUPPLIER)
+    step("demo-step-score", "score", "--month", DEMO_MONTH, "--now", DEMO_NIGHT)
+    step("demo-step-alerts", "alerts", "--status", "open", "--now", DEMO_NIGHT)
+    step("demo-step-again", "alerts", "run", "--month", DEMO_MONTH, "--now", NEXT_NIGHT)
+    step(
+        "demo-step-explain",
+        "score",
+        "--month",
+        DEMO_MONTH,
+        "--explain",
+        DEMO_SUPPLIER,
+        "--no-alerts",
+    )
     step("demo-step-trace", "trace", "--complaint", DEMO_COMPLAINT)
     step("demo-step-recall", "trace", "--forward", DEMO_SUPPLIER_LOT, "--recall", "--out", "recall")
     screen.print(Rule())

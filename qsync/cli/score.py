@@ -70,11 +70,20 @@ def score(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Compute and show; store and send nothing.")
     ] = False,
+    alerts: Annotated[
+        bool, typer.Option(help="Then raise, escalate and send alerts (the nightly run).")
+    ] = True,
+    now: Annotated[
+        str | None, typer.Option(help="Time of the run for deadlines, e.g. 2026-10-31T22:00.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
-    """Score every supplier for a month, keep the scorecards, and print the ranking.
+    """Score every supplier for a month, keep the scorecards, print the ranking, then raise
+    the month's risk alerts and send what is due (`--no-alerts` to skip, `--dry-run` to show
+    what would be stored and sent without doing it).
 
-    Re-running a month replaces its scorecards. Suppliers without activity get none.
+    Re-running a month replaces its scorecards; an alert still open is never raised or sent
+    twice. Suppliers without activity get no scorecard.
 
     Example: qsync score --month 2026-10
     """
@@ -97,9 +106,24 @@ def score(
         _print_json(run.cards.to_dict())
     else:
         stdout.print(_ranking_table(run.cards, catalogue))
-        stdout.print(
-            catalogue.text("score", "scored", month=chosen, count=len(run.cards.scorecards))
-        )
+        if not dry_run:
+            stdout.print(
+                catalogue.text("score", "scored", month=chosen, count=len(run.cards.scorecards))
+            )
+    if alerts:
+        _nightly(chosen, now, dry_run, lang, quiet=output == "json")
+
+
+def _nightly(month: str, now: str | None, dry_run: bool, lang: str | None, quiet: bool) -> None:
+    """The alert step of the nightly run, after scoring (see ``qsync alerts run``)."""
+    from qsync.alerts.nightly import nightly
+    from qsync.cli.alerts import Words, _now, _setup, print_nightly
+
+    ws, rules, catalogue = _setup(lang)
+    words = Words(catalogue)
+    result = nightly(ws, month, now=_now(now, rules, words), dry_run=dry_run)
+    if not quiet:
+        print_nightly(result, ws, words)
 
 
 def _explain(

@@ -1,0 +1,1 @@
+"""Risk flags, alerts, deadlines and escalation, e-mail notification."""
