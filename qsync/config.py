@@ -32,6 +32,8 @@ paths:
   inbox: inbox
   store: store      # a folder, or later an object-store URI such as s3://bucket/qsync
   outbox: outbox
+ingest:
+  move_done: false  # move each stored inbox file to inbox/done/ after its commit
 """
 
 
@@ -53,12 +55,19 @@ class Paths(_Strict):
     outbox: str = "outbox"
 
 
+class Ingest(_Strict):
+    """How ``qsync ingest`` treats the inbox."""
+
+    move_done: bool = False
+
+
 class Settings(_Strict):
     """Contents of ``qsync.yaml``."""
 
     lang: Literal["zh", "en"] = "zh"
     limits: Limits = Field(default_factory=Limits)
     paths: Paths = Field(default_factory=Paths)
+    ingest: Ingest = Field(default_factory=Ingest)
 
 
 @dataclass(frozen=True)

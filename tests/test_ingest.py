@@ -506,3 +506,22 @@ def test_cli_ingest_needs_a_store(ws: Workspace, capsys: pytest.CaptureFixture[s
 def test_store_error_type_for_missing_table_history(ws: Workspace) -> None:
     with pytest.raises(StoreError, match="no table 'inspections'"):
         history(open_store(ws), "inspections")
+
+
+def test_move_done_setting_moves_stored_inbox_files(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    assert ws.root is not None
+    settings = ws.root / "qsync.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace("move_done: false", "move_done: true"),
+        encoding="utf-8",
+    )
+    sample = ws.folder("inbox") / "iqc.csv"
+    sample.write_text(
+        "供应商代码,物料编码,批次号,到货日期,来料数量,抽样数,不良数,判定\n"
+        "S0001,P-1,L1,2026-10-02,1000,80,0,合格\n",
+        encoding="utf-8",
+    )
+    assert main(["-w", str(ws.root), "ingest", str(ws.folder("inbox"))]) == 0
+    assert not sample.exists()
+    assert [p.name for p in (ws.folder("inbox") / "done").iterdir()] != []

@@ -43,7 +43,10 @@ def ingest(
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Force a text encoding.")] = None,
     move_done: Annotated[
-        bool, typer.Option("--move-done", help="Move stored inbox files to inbox/done/.")
+        bool,
+        typer.Option(
+            "--move-done", help="Move stored inbox files to inbox/done/ (setting ingest.move_done)."
+        ),
     ] = False,
     output: FormatOption = "table",
     lang: LangOption = None,
@@ -77,7 +80,7 @@ def ingest(
         ws,
         specs,
         options=options,
-        move_done=move_done,
+        move_done=move_done or ws.settings.ingest.move_done,
         on_wait=waiting,
         catalogue=catalogue,
     )
