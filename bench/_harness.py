@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def child_measure(work: Callable[[], object]) -> None:
@@ -59,3 +60,46 @@ def summarise(
     }
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
+
+
+def parse(description: str | None, size: str, default_size: int, repeats: int) -> Any:
+    """The common options: ``--<size> N``, ``--repeats R``, and ``--child MODE FILE``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(f"--{size}", type=int, default=default_size, dest="size")
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
+    return parser.parse_args()
+
+
+def prepared(name: str, make: Callable[[Path], object]) -> Path:
+    """``bench/out/<name>``, made once by ``make(path)``."""
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    path = out / name
+    if not path.exists():
+        make(path)
+    return path
+
+
+def measure_check_file(path: Path, kind: str, before: Callable[[], object] | None = None) -> None:
+    """In a child: time ``qsync.submission.check_file`` on ``path`` (set-up excluded)."""
+    from pandera.backends.polars.register import register_polars_backends
+
+    from qsync.resources import default_rules_dir
+    from qsync.spec import load_specs
+    from qsync.submission import check_file
+
+    specs = load_specs(default_rules_dir())
+    # Start-up, not work: pandera registers its Polars backend (and imports its optional
+    # strategies) on first use. Both sides have their imports done before the clock starts.
+    register_polars_backends()
+    if before is not None:
+        before()
+
+    def work() -> None:
+        result, _, _ = check_file(path, specs)
+        assert result.kind == kind and result.rows > 0, result
+
+    child_measure(work)

@@ -13,7 +13,6 @@ started and once cold. Budget: ≤ 2×.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +20,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import child_measure, measure, summarise  # noqa: E402
+from _harness import (  # noqa: E402
+    child_measure,
+    measure,
+    measure_check_file,
+    parse,
+    prepared,
+    summarise,
+)
 
 HEADER = ["物料编码", "批次号", "到货日期", "来料数量", "抽样数", "不良数", "判定", "检验员"]
 
@@ -62,41 +68,20 @@ def _child(mode: str, path: Path) -> None:
 
         child_measure(lambda: fastexcel.read_excel(path).load_sheet(0).to_polars())
         return
-    from pandera.backends.polars.register import register_polars_backends
-
     from qsync.readers.guard import start_worker
-    from qsync.resources import default_rules_dir
-    from qsync.spec import load_specs
-    from qsync.submission import check_file
 
-    specs = load_specs(default_rules_dir())
-    register_polars_backends()
-    if mode == "qsync":
-        start_worker()  # warm: the isolated reader process already running
-
-    def work() -> None:
-        result, _, _ = check_file(path, specs)
-        assert result.kind == "inspections" and result.rows > 0, result
-
-    child_measure(work)
+    # Warm: the isolated reader process already running; cold: started inside the timing.
+    measure_check_file(path, "inspections", start_worker if mode == "qsync" else None)
 
 
 def main() -> None:
     """Parse options, generate the workbook once, measure both sides."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
-    args = parser.parse_args()
+    args = parse(__doc__, "rows", 200_000, 5)
     if args.child:
         _child(args.child[0], Path(args.child[1]))
         return
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    data = out / f"inspections_{args.rows}.xlsx"
-    if not data.exists():
-        generate(data, args.rows)
-    print(f"file: {data} ({data.stat().st_size / 2**20:.1f} MiB, {args.rows:,} rows)")
+    data = prepared(f"inspections_{args.size}.xlsx", lambda p: generate(p, args.size))
+    print(f"file: {data} ({data.stat().st_size / 2**20:.1f} MiB, {args.size:,} rows)")
     bare = measure(Path(__file__), "bare", [str(data)], args.repeats)
     qsync = measure(Path(__file__), "qsync", [str(data)], args.repeats)
     cold = measure(Path(__file__), "qsync-cold", [str(data)], args.repeats)

@@ -12,14 +12,20 @@ Budget: ≤ 1.2×.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import child_measure, measure, summarise  # noqa: E402
+from _harness import (  # noqa: E402
+    child_measure,
+    measure,
+    measure_check_file,
+    parse,
+    prepared,
+    summarise,
+)
 
 HEADER = ["Characteristic", "Subgroup", "Sample No.", "Value (mm)", "Measured At"]
 ROWS_PER_PAGE = 30
@@ -53,10 +59,10 @@ def generate(path: Path, pages: int) -> None:
 
 
 def _child(mode: str, path: Path) -> None:
+    import pdfplumber
     import polars  # noqa: F401  (start-up, not work)
 
     if mode == "bare":
-        import pdfplumber
 
         def bare() -> None:
             with pdfplumber.open(path) as pdf:
@@ -65,39 +71,17 @@ def _child(mode: str, path: Path) -> None:
 
         child_measure(bare)
         return
-    import pdfplumber  # start-up, as on the bare side
-    from pandera.backends.polars.register import register_polars_backends
-
-    from qsync.resources import default_rules_dir
-    from qsync.spec import load_specs
-    from qsync.submission import check_file
-
-    specs = load_specs(default_rules_dir())
-    register_polars_backends()
-
-    def work() -> None:
-        result, _, _ = check_file(path, specs)
-        assert result.kind == "measurements" and result.rows > 0, result
-
-    child_measure(work)
+    measure_check_file(path, "measurements")
 
 
 def main() -> None:
     """Parse options, generate the certificate once, measure both sides."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pages", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--child", nargs=2, metavar=("MODE", "FILE"))
-    args = parser.parse_args()
+    args = parse(__doc__, "pages", 50, 3)
     if args.child:
         _child(args.child[0], Path(args.child[1]))
         return
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    data = out / f"certificate_{args.pages}p.pdf"
-    if not data.exists():
-        generate(data, args.pages)
-    print(f"file: {data} ({args.pages} pages, {args.pages * ROWS_PER_PAGE:,} rows)")
+    data = prepared(f"certificate_{args.size}p.pdf", lambda p: generate(p, args.size))
+    print(f"file: {data} ({args.size} pages, {args.size * ROWS_PER_PAGE:,} rows)")
     bare = measure(Path(__file__), "bare", [str(data)], args.repeats)
     qsync = measure(Path(__file__), "qsync", [str(data)], args.repeats)
     summarise("read_pdf", qsync, bare)
