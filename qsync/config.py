@@ -100,7 +100,7 @@ class Workspace:
 
 def load_settings(path: Path) -> Settings:
     """Read and check ``qsync.yaml``; every mistake is reported with its line."""
-    from qsync.spec import _describe
+    from qsync.rulefile import describe_error
 
     try:
         source = load_yaml(path, str(path))
@@ -113,7 +113,7 @@ def load_settings(path: Path) -> Settings:
         for error in exc.errors():
             loc = tuple(error["loc"])
             key = ".".join(map(str, loc))
-            details.append(f"{path}:{source.line_of(loc)} {key}: {_describe(dict(error))}")
+            details.append(f"{path}:{source.line_of(loc)} {key}: {describe_error(dict(error))}")
         raise ConfigError("invalid settings", location=str(path), details=details) from None
 
 

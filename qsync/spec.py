@@ -8,18 +8,16 @@ rule file is reported at once, each as ``file:line key.path: what is wrong``.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from qsync.errors import SpecError
-from qsync.yamlsource import Path_, YamlSource, load_yaml
+from qsync.rulefile import describe_error, known_keys, read_rule_file, suggest
+from qsync.yamlsource import Path_, YamlSource
 
 ColumnType = Literal["str", "int", "float", "date", "datetime", "bool", "enum"]
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -129,60 +127,6 @@ class Spec(_Model):
     def required_columns(self) -> list[str]:
         """Canonical names of the columns every file must have."""
         return [name for name, col in self.columns.items() if col.required]
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"expected one of {expected}"
-    phrases = {
-        "string_type": "expected text",
-        "int_type": "expected a whole number",
-        "int_parsing": "expected a whole number",
-        "float_type": "expected a number",
-        "float_parsing": "expected a number",
-        "bool_type": "expected true or false",
-        "bool_parsing": "expected true or false",
-        "dict_type": "expected a mapping",
-        "model_type": "expected a mapping",
-        "list_type": "expected a list",
-    }
-    return phrases.get(kind, str(error["msg"]).lower())
-
-
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _fields_at(loc: Path_) -> Iterable[str]:
-    """Known keys of the model that contains ``loc`` (for "did you mean")."""
-    model: Any = Spec
-    for part in loc[:-1]:
-        if model is Spec and part == "columns":
-            model = "columns"
-        elif model == "columns":
-            model = ColumnSpec
-        elif model is Spec and part == "document_fields":
-            model = "document_fields"
-        elif model == "document_fields":
-            model = DocumentField
-        elif model is Spec and part == "row_checks":
-            model = "row_checks"
-        elif model == "row_checks":
-            model = RowCheck
-        elif isinstance(model, type) and issubclass(model, BaseModel):
-            return []
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return [f for f in model.model_fields if f != "source"]
-    return []
 
 
 _POLARS_TYPES = {
@@ -305,9 +249,10 @@ def parse_spec(source: YamlSource) -> Spec:
         except ValidationError as exc:
             for error in exc.errors():
                 loc = tuple(error["loc"])
-                message = _describe(dict(error))
+                message = describe_error(dict(error))
                 if error["type"] == "extra_forbidden":
-                    message += _suggest(str(loc[-1]), _fields_at(loc))
+                    keys = [k for k in known_keys(Spec, loc) if k != "source"]
+                    message += suggest(str(loc[-1]), keys)
                 problems.append((loc, message))
             problems.extend(_raw_row_check_problems(source.data))
     if spec is not None:
@@ -335,20 +280,7 @@ def load_spec(path: Path, display: str | None = None) -> Spec:
     >>> load_spec(default_rules_dir() / "specs" / "inspections.yaml").table
     'inspections'
     """
-    shown = display or str(path)
-    try:
-        source = load_yaml(path, shown)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise SpecError(
-            "not valid YAML",
-            location=shown,
-            details=[f"{shown}{line} {getattr(exc, 'problem', exc)}"],
-        ) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read rule file: {exc.strerror}", location=shown) from None
-    return parse_spec(source)
+    return parse_spec(read_rule_file(path, display or str(path)))
 
 
 def load_specs(rules_dir: Path) -> dict[str, Spec]:
