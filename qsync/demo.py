@@ -82,6 +82,8 @@ def run_demo(
     )
     step("demo-step-trace", "trace", "--complaint", DEMO_COMPLAINT)
     step("demo-step-recall", "trace", "--forward", DEMO_SUPPLIER_LOT, "--recall", "--out", "recall")
+    step("demo-step-report", "report", "--month", DEMO_MONTH)
+    step("demo-step-scorecard", "report", "--supplier", DEMO_SUPPLIER, "--month", DEMO_MONTH)
     screen.print(Rule())
     screen.print(catalogue.ui("demo-next", path=root))
     return root
