@@ -193,7 +193,10 @@ def check_raw(
         return closest.spec, None, [*raw.issues, issue]
     index = next(i for i in indexes if i.spec is match.spec)
     doc_issues = apply_document_fields(raw, match)
-    table = normalise(raw, match)
+    from qsync.validate import start_checks
+
+    # A long table's settled columns are checked while its other columns are still parsed.
+    table = normalise(raw, match, on_settled=lambda settled: start_checks(match.spec, settled))
     issues = doc_issues + check_table(table)
     issues += _unknown_column_issues(raw, match, index)
     order = {name: pos for pos, name in match.fields.items()}
@@ -210,7 +213,7 @@ def _rejected(table: NormalisedTable, errors: list[Issue]) -> pl.Series:
 
     frame = table.frame
     if any(i.rule == "missing-column" for i in errors):
-        return pl.Series("rejected", [True] * frame.height, dtype=pl.Boolean)
+        return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True).alias("rejected")
     if PAGE in frame.columns:
         bad = pl.DataFrame(
             {PAGE: [i.page for i in errors], ROW: [i.row for i in errors]},
@@ -218,9 +221,19 @@ def _rejected(table: NormalisedTable, errors: list[Issue]) -> pl.Series:
         )
         keys = frame.select(PAGE, ROW).with_row_index("_i")
         hit = keys.join(bad.unique(), on=[PAGE, ROW], how="semi")["_i"]
-        return pl.Series("rejected", [False] * frame.height).scatter(hit, True)
+        flags = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("rejected")
+        return flags.scatter(hit, True)
     rows = {i.row for i in errors if i.row is not None}
-    return frame[ROW].is_in(list(rows)).fill_null(False).alias("rejected")
+    column = frame[ROW]
+    if column.null_count() == 0 and column.is_sorted():
+        # Rows in order: find each erroneous row by binary search instead of hashing them all.
+        wanted = pl.Series(sorted(rows), dtype=column.dtype)
+        firsts = column.search_sorted(wanted, side="left").to_list()
+        ends = column.search_sorted(wanted, side="right").to_list()
+        at = [i for first, end in zip(firsts, ends, strict=True) for i in range(first, end)]
+        flags = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("rejected")
+        return flags.scatter(at, True) if at else flags
+    return column.is_in(list(rows)).fill_null(False).alias("rejected")
 
 
 def check_file(

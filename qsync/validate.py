@@ -9,18 +9,25 @@ own row and column.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+# Imported with this module, which exists to validate: a file's first check should not pay
+# for loading pandera's Polars API (tens of milliseconds without cached bytecode).
+import pandera.polars as pa
 
 from qsync.model import Issue, Severity
 from qsync.normalise import FORMULA_START, NormalisedTable
 from qsync.readers.base import PAGE, ROW
 
 if TYPE_CHECKING:
-    import pandera.polars as pa
     import polars as pl
 
     from qsync.spec import Spec
 
+# Tables at least this long check duplicates in a thread while pandera runs.
+_PARALLEL_ROWS = 100_000
 _DTYPES = {
     "str": "String",
     "enum": "String",
@@ -34,7 +41,6 @@ _DTYPES = {
 
 def build_schema(spec: Spec, present: list[str]) -> pa.DataFrameSchema:
     """A pandera schema for the columns of ``spec`` that are present in a file."""
-    import pandera.polars as pa
     import polars as pl
 
     columns: dict[str, pa.Column] = {}
@@ -65,15 +71,70 @@ def _rule_of(check: str, spec: Spec, field: str) -> tuple[str, dict[str, Any]]:
     return "type-error", {"check": check}
 
 
-def _pandera_issues(table: NormalisedTable, schema: pa.DataFrameSchema) -> list[Issue]:
-    import pandera.polars as pa
+def _pandera_failures(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.DataFrame | None:
+    """pandera's failure cases of ``frame`` (lazy validation), or ``None`` when it passes.
 
-    frame = table.frame
+    pandera validates the frame as a LazyFrame, at the depth it would use for the DataFrame
+    itself (schema and data, unless configured otherwise): the same checks and failure
+    cases, without collecting the whole frame back between steps.
+    """
+    from pandera.api.polars.utils import get_validation_depth
+    from pandera.config import config_context
+
     try:
-        schema.validate(frame, lazy=True)
-        return []
+        with config_context(validation_depth=get_validation_depth(frame)):
+            schema.validate(frame.lazy(), lazy=True)
+        return None
     except pa.errors.SchemaErrors as exc:
-        cases: pl.DataFrame = exc.failure_cases
+        return exc.failure_cases
+
+
+def _check_cost(spec: Spec, name: str) -> float:
+    """Rough relative cost of pandera's checks on a column (a regex costs most)."""
+    col = spec.columns[name]
+    checks = (col.min is not None) + (col.max is not None) + (col.required)
+    return 0.5 + checks + (4 if col.pattern is not None and col.type == "str" else 0)
+
+
+def _halves(spec: Spec, present: list[str]) -> tuple[list[str], list[str]]:
+    """The columns split in two groups of about equal checking cost, each in frame order."""
+    groups: tuple[list[str], list[str]] = ([], [])
+    costs = [0.0, 0.0]
+    for name in sorted(present, key=lambda n: -_check_cost(spec, n)):
+        lighter = 0 if costs[0] <= costs[1] else 1
+        groups[lighter].append(name)
+        costs[lighter] += _check_cost(spec, name)
+    order = {name: i for i, name in enumerate(present)}
+    return sorted(groups[0], key=order.__getitem__), sorted(groups[1], key=order.__getitem__)
+
+
+def _in_column_order(parts: list[pl.DataFrame | None], present: list[str]) -> pl.DataFrame | None:
+    """Failure cases of schemas over disjoint columns, ordered as one schema orders them.
+
+    pandera reports a schema's failures column by column, in the schema's column order; each
+    column's cases stay together, so a stable sort by column position rebuilds that order.
+    """
+    import polars as pl
+
+    found = [part for part in parts if part is not None]
+    if len(found) < 2:
+        return found[0] if found else None
+    order = {name: i for i, name in enumerate(present)}
+    merged = pl.concat(found, how="vertical_relaxed")
+    position = pl.col("column").replace_strict(order, default=-1, return_dtype=pl.Int64)
+    return merged.sort(position, maintain_order=True)
+
+
+def _pandera_issues(
+    table: NormalisedTable,
+    schema: pa.DataFrameSchema | None,
+    cases: pl.DataFrame | None = None,
+) -> list[Issue]:
+    frame = table.frame
+    if schema is not None:
+        cases = _pandera_failures(frame, schema)
+    if cases is None:
+        return []
     rows = frame[ROW]
     pages = frame[PAGE] if PAGE in frame.columns else None
     # Quote the cell as the supplier wrote it ("2000", not the parsed "2000.0"), except where
@@ -109,25 +170,75 @@ def _pandera_issues(table: NormalisedTable, schema: pa.DataFrameSchema) -> list[
     return issues
 
 
-def _duplicate_issues(table: NormalisedTable) -> list[Issue]:
+def _duplicate_keys(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame | None:
+    """Rows repeating an earlier row's key: their row, key and first row (``_first``), by row.
+
+    ``None`` when no row repeats one.
+    """
     import polars as pl
 
-    key = [k for k in table.spec.key if k in table.frame.columns]
-    if not key or len(key) < len(table.spec.key):
-        return []
-    # Sorting is far cheaper than hashing a million keys: after a sort by key and row, a
-    # duplicate is a row whose key equals the previous one, and its first row leads the run.
-    ordered = table.frame.select(*key, ROW).drop_nulls(key).sort([*key, ROW])
+    rows = frame[ROW]
     repeat = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in key).fill_null(False)
-    later = (
-        ordered.with_columns(
-            pl.when(~repeat).then(pl.col(ROW)).forward_fill().alias("_first"), repeat.alias("_rep")
+    if rows.null_count() or not rows.is_sorted():
+        # Sorting is far cheaper than hashing a million keys: after a sort by key and row, a
+        # duplicate is a row whose key equals the previous one, and its first row leads the run.
+        ordered = frame.select(*key, ROW).drop_nulls(key).sort([*key, ROW])
+        later = (
+            ordered.with_columns(
+                pl.when(~repeat).then(pl.col(ROW)).forward_fill().alias("_first"),
+                repeat.alias("_rep"),
+            )
+            .filter(pl.col("_rep"))
+            .sort(ROW)
         )
-        .filter(pl.col("_rep"))
-        .sort(ROW)
-    )
+        return later if later.height else None
+    # Rows already in order: a stable sort by key alone orders each key's rows by row, as
+    # sorting by key and row would, and is far cheaper. After it a duplicate is a row whose
+    # key equals the previous one, and the first row of its run is the one it repeats.
+    ordered = frame.select(*key, ROW).drop_nulls(key)
+    if len(key) == 1:
+        # A file listed by its key, as many are, is its own stable sort: no sort needed.
+        column = pl.col(key[0])
+        probe = ordered.select(repeat.alias("repeat"), (column >= column.shift(1)).alias("rising"))
+        if probe["rising"].all():
+            at = probe["repeat"].arg_true().to_list()
+        else:
+            ordered = ordered.sort(key, maintain_order=True)
+            at = ordered.select(repeat).to_series().arg_true().to_list()
+    else:
+        ordered = ordered.sort(key, maintain_order=True)
+        at = ordered.select(repeat).to_series().arg_true().to_list()
+    if not at:
+        return None
+    firsts, start, previous = [], 0, -2
+    for position in at:
+        start = start if position == previous + 1 else position - 1
+        firsts.append(start)
+        previous = position
+    first_rows = ordered[ROW].gather(firsts).to_list()
+    found = ordered[at].with_columns(pl.Series("_first", first_rows, dtype=ordered[ROW].dtype))
+    return found.sort(ROW)
+
+
+def _duplicate_key(table: NormalisedTable) -> list[str] | None:
+    key = [k for k in table.spec.key if k in table.frame.columns]
+    return key if key and len(key) == len(table.spec.key) else None
+
+
+def _duplicate_issues(table: NormalisedTable) -> list[Issue]:
+    key = _duplicate_key(table)
+    if key is None:
+        return []
+    return _duplicate_issue_list(table, key, _duplicate_keys(table.frame, key))
+
+
+def _duplicate_issue_list(
+    table: NormalisedTable, key: list[str], found: pl.DataFrame | None
+) -> list[Issue]:
+    if found is None:
+        return []
     issues = []
-    for rec in later.iter_rows(named=True):
+    for rec in found.iter_rows(named=True):
         value = " / ".join(str(rec[k]) for k in key)
         issues.append(
             table.issue(
@@ -172,18 +283,72 @@ def _formula_issues(table: NormalisedTable) -> list[Issue]:
     if table.spec.formula_text == "allow":
         return []
     severity: Severity = "error" if table.spec.formula_text == "error" else "warning"
+    # normalise() already found the formula-looking cells while it cleaned the text columns;
+    # the hint holds while the frame is the one it was computed for.
+    hinted = table.formula_rows if table.formula_frame is table.frame else None
     issues: list[Issue] = []
     for name, col in table.spec.columns.items():
         if col.type != "str" or name not in table.frame.columns:
             continue
-        hits = table.frame.filter(pl.col(name).str.contains(FORMULA_START.pattern)).select(
-            ROW, name
-        )
+        if hinted is not None and name in hinted:
+            hits = table.frame.select(ROW, name)[hinted[name]]
+        else:
+            hits = table.frame.filter(pl.col(name).str.contains(FORMULA_START.pattern)).select(
+                ROW, name
+            )
         for row, value in hits.iter_rows():
             issues.append(
                 table.issue("formula-text", row=row, field=name, value=value, severity=severity)
             )
     return issues
+
+
+@dataclass
+class EarlyChecks:
+    """pandera and duplicate checks started on the columns normalise settled first.
+
+    Long tables are checked while normalise still runs its slow pass on the other columns:
+    those columns' values are final, so these checks give what they would give later.
+    """
+
+    columns: list[str]
+    pool: ThreadPoolExecutor
+    pandera: Future[pl.DataFrame | None] | None
+    duplicates: Future[pl.DataFrame | None] | None
+
+
+def start_checks(spec: Spec, settled: pl.DataFrame) -> EarlyChecks:
+    """Start checking ``settled`` (row numbers and some final columns) in worker threads."""
+    columns = [c for c in settled.columns if c in spec.columns]
+    pool = ThreadPoolExecutor(max_workers=2)
+    schema = build_schema(spec, columns)
+    pandera = pool.submit(_pandera_failures, settled, schema) if columns else None
+    keyed = bool(spec.key) and all(k in settled.columns for k in spec.key)
+    duplicates = pool.submit(_duplicate_keys, settled, list(spec.key)) if keyed else None
+    return EarlyChecks(columns, pool, pandera, duplicates)
+
+
+def _checked_early(table: NormalisedTable, present: list[str]) -> list[Issue] | None:
+    """pandera's and the duplicate issues, finishing checks normalise started; else ``None``."""
+    early = table.early
+    if not isinstance(early, EarlyChecks) or table.formula_frame is not table.frame:
+        return None
+    try:
+        late = [c for c in present if c not in early.columns]
+        mine = _pandera_failures(table.frame, build_schema(table.spec, late)) if late else None
+        theirs = early.pandera.result() if early.pandera is not None else None
+        issues = _pandera_issues(table, None, _in_column_order([theirs, mine], present))
+        key = _duplicate_key(table)
+        if key is not None:
+            found = (
+                early.duplicates.result()
+                if early.duplicates is not None
+                else _duplicate_keys(table.frame, key)
+            )
+            issues += _duplicate_issue_list(table, key, found)
+        return issues
+    finally:
+        early.pool.shutdown(wait=False)
 
 
 def check_table(table: NormalisedTable) -> list[Issue]:
@@ -199,8 +364,20 @@ def check_table(table: NormalisedTable) -> list[Issue]:
             table.issue("missing-column", row=table.raw.header_row, field=name, value=None)
         )
     present = [c for c in table.frame.columns if c in table.spec.columns]
-    issues += _pandera_issues(table, build_schema(table.spec, present))
-    issues += _duplicate_issues(table)
+    early = _checked_early(table, present)
+    if early is not None:
+        issues += early
+    elif table.frame.height < _PARALLEL_ROWS:
+        issues += _pandera_issues(table, build_schema(table.spec, present))
+        issues += _duplicate_issues(table)
+    else:
+        # pandera runs its checks one after another, mostly on one core: on a long table,
+        # validate two halves of the columns (each a schema built from the spec) side by side
+        # and look for duplicates meanwhile. The issues keep the order one schema gives them.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            duplicates = pool.submit(_duplicate_issues, table)
+            issues += _pandera_issues(table, build_schema(table.spec, present))
+            issues += duplicates.result()
     issues += _row_check_issues(table)
     issues += _formula_issues(table)
     return issues

@@ -1,15 +1,10 @@
 """Excel reader: an .xlsx/.xlsm → one :class:`RawTable` per sheet whose header matches a spec.
 
 The workbook passes :func:`~qsync.readers.guard.check_workbook` first, then is read in the
-isolated worker. fastexcel reads every cell as text (``dtypes="string"``) so nothing silently
-becomes null, and three things it renders badly are repaired:
-
-- dates come as ``2026-10-05 00:00:00``: a midnight date becomes ``2026-10-05`` and a bare time
-  ``14:30:00``;
-- numbers get at most 9 decimals, so ``1.23e-10`` reads ``0``: columns whose XML holds such a
-  number are read again as floats and those cells rewritten with Excel's 15 significant digits
-  (``1.23e-10``, ``0.333333333333333``);
-- error cells (``#N/A``) read as null: their text is put back from the sheet XML.
+isolated worker by :func:`~qsync.readers.grid.read_grids`: every cell as text, with dates,
+long numbers and error cells repaired (see there). The worker hands back plain text grids and
+the tables are found here, in the calling process, so the worker never needs the header
+matching (or its imports).
 
 Merged ranges, hidden rows and formulas without a cached value come from the sheet XML facts
 the guard collected, so openpyxl is not needed. The header search (:func:`find_header`) is
@@ -27,6 +22,7 @@ from qsync.errors import SupplierFileError
 from qsync.headers import AliasIndex, normalise_header
 from qsync.model import Issue
 from qsync.readers.base import ROW, RawTable
+from qsync.readers.grid import EMPTY, HIDDEN, UNREADABLE, Grid, read_grids
 from qsync.readers.guard import (
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_TIMEOUT_S,
@@ -40,7 +36,6 @@ from qsync.readers.guard import (
 )
 
 if TYPE_CHECKING:
-    import fastexcel
     import polars as pl
 
 HEADER_SCAN_ROWS = 30
@@ -50,13 +45,9 @@ MIN_HEADER_MATCHES = 2
 TOTAL_LABELS = frozenset(
     {"合计", "总计", "小计", "共计", "总合计", "total", "totals", "subtotal", "grandtotal"}
 )
-_NUMBER = r"^-?\d+(?:\.\d+)?$"
 _TOTAL_PREFILTER = (
     r"(?i)^[\s\-_:：]*(?:[合总小共][\s总合]*计|(?:sub|grand)?[\s\-_]*totals?)[\s:：]*$"
 )
-_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$"
-_ISO_T = r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})$"
-_BARE_TIME = r"^1899-12-3[01] (\d{2}:\d{2}:\d{2})$"
 _COLON_END = re.compile(r"[:：]\s*$")
 _DATA_LIKE = re.compile(r"^[\d\s.,:/+%-]+$")  # numbers and dates are never headers
 
@@ -231,51 +222,50 @@ def read_excel(
     """
     start_worker()
     info = check_workbook(path)
-    return run_isolated(
-        read_checked_workbook,
+    grids = run_isolated(
+        read_grids,
         path,
-        indexes,
-        info,
+        info.sheets,
         memory_limit_mb=memory_limit_mb,
         timeout_s=timeout_s,
         location=str(path),
     )
+    return _tables(path, indexes, info, grids)
 
 
 def read_checked_workbook(
     path: Path, indexes: list[AliasIndex], info: WorkbookInfo
 ) -> list[RawTable]:
-    """The reader proper, for a workbook that passed the guard (runs in the worker)."""
-    import fastexcel
+    """The reader proper, for a workbook that passed the guard, all in this process
+    (:func:`read_excel` runs the fastexcel part in the worker)."""
+    return _tables(path, indexes, info, read_grids(path, info.sheets))
 
+
+def _tables(
+    path: Path,
+    indexes: list[AliasIndex],
+    info: WorkbookInfo,
+    grids: list[tuple[str, Grid | str]],
+) -> list[RawTable]:
+    """The tables of the sheets :func:`~qsync.readers.grid.read_grids` read, with notes for
+    the sheets skipped."""
     name = str(path)
     fmt = path.suffix.lower().lstrip(".") or "xlsx"
-    try:
-        reader = fastexcel.read_excel(str(path))
-    except fastexcel.FastExcelError as exc:
-        raise SupplierFileError(
-            f"cannot read the workbook: {exc}",
-            reference="unreadable-file",
-            location=name,
-            params={"reason": str(exc).splitlines()[0][:200]},
-        ) from None
     facts = {sheet.name: sheet for sheet in info.sheets}
     tables: list[RawTable] = []
     notes: list[Issue] = []
     fallback: RawTable | None = None
-    for sheet_name in reader.sheet_names:
+    for sheet_name, grid in grids:
         sheet_facts = facts.get(sheet_name) or SheetFacts(member="", name=sheet_name)
-        if sheet_facts.state != "visible":
+        if grid == HIDDEN:
             notes.append(
                 Issue(name, "hidden-sheet", "info", sheet=sheet_name, params={"sheet": sheet_name})
             )
             continue
-        try:
-            grid = _load_grid(reader, sheet_name, sheet_facts)
-        except fastexcel.FastExcelError:
+        if grid == UNREADABLE:
             notes.append(_skipped(name, sheet_name, "unreadable"))
             continue
-        if grid is None:
+        if grid == EMPTY or not isinstance(grid, Grid):
             notes.append(_skipped(name, sheet_name, "empty"))
             continue
         table = _sheet_table(name, fmt, grid, sheet_facts, indexes)
@@ -300,111 +290,6 @@ def _skipped(file: str, sheet: str, reason: str) -> Issue:
     return Issue(
         file, "sheet-skipped", "info", sheet=sheet, params={"sheet": sheet, "reason": reason}
     )
-
-
-@dataclass
-class _Grid:
-    """A sheet as text: column ``i`` is Excel column ``columns[i]``, row ``r`` Excel row r+1."""
-
-    frame: pl.DataFrame
-    columns: list[int]
-
-
-def _load_grid(reader: fastexcel.ExcelReader, sheet: str, facts: SheetFacts) -> _Grid | None:
-    import polars as pl
-
-    loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
-    frame = loaded.to_polars()
-    columns = [c.absolute_index + 1 for c in loaded.selected_columns]
-    if frame.height == 0 or frame.width == 0:
-        return None
-    names = [str(i) for i in range(frame.width)]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    frame = _tidy_dates(frame.with_columns(pl.col(names).str.strip_suffix(" 00:00:00")))
-    frame = _repair_numbers(reader, sheet, frame, columns, facts.long_number_columns)
-    position = {col: i for i, col in enumerate(columns)}
-    errors = {(r, position[c]): v for (r, c), v in facts.error_cells.items() if c in position}
-    return _Grid(_scatter(frame, errors), columns)
-
-
-def _tidy_dates(frame: pl.DataFrame) -> pl.DataFrame:
-    """ISO ``T`` datetimes as ``2026-10-05 14:30:00`` and bare times as ``14:30:00``."""
-    import polars as pl
-
-    flags = frame.select(
-        (pl.col(c).str.slice(10, 1).eq("T") | pl.col(c).str.starts_with("1899-12-3")).any()
-        for c in frame.columns
-    ).row(0)
-    fixed = [
-        pl.col(c)
-        .str.replace(_ISO_T, "$1 $2")
-        .str.replace(_BARE_TIME, "$1")
-        .str.replace(_MIDNIGHT, "$1")
-        for c, flag in zip(frame.columns, flags, strict=True)
-        if flag
-    ]
-    return frame.with_columns(fixed) if fixed else frame
-
-
-def _scatter(frame: pl.DataFrame, cells: dict[tuple[int, int], str]) -> pl.DataFrame:
-    """Set cells given by (Excel row, frame column position)."""
-    by_column: dict[int, dict[int, str]] = {}
-    for (row, col), value in cells.items():
-        if 1 <= row <= frame.height:
-            by_column.setdefault(col, {})[row - 1] = value
-    for col, values in by_column.items():
-        series = frame[str(col)].scatter(list(values), list(values.values()))
-        frame = frame.with_columns(series)
-    return frame
-
-
-def _repair_numbers(
-    reader: fastexcel.ExcelReader,
-    sheet: str,
-    frame: pl.DataFrame,
-    columns: list[int],
-    long_number_columns: set[int],
-) -> pl.DataFrame:
-    """Rewrite numbers fastexcel rendered with lost digits, from a float read of the sheet.
-
-    fastexcel keeps 9 decimals: ``1/3`` reads ``0.333333333`` and ``3E-10`` reads ``0``. Only
-    the columns whose XML holds such a number (and whose text is numeric, not a date) are
-    read again as floats. A text cell reads the same both ways, so only numbers change.
-    """
-    import polars as pl
-
-    candidates = [i for i, col in enumerate(columns) if col in long_number_columns]
-    if not candidates:
-        return frame
-    numeric = frame.select(pl.col(str(i)).str.contains(_NUMBER).any() for i in candidates)
-    positions = [i for i, flag in zip(candidates, numeric.row(0), strict=True) if flag]
-    if not positions:
-        return frame
-    floats = reader.load_sheet(
-        sheet,
-        header_row=None,
-        skip_rows=0,
-        dtypes="float",
-        use_columns=[columns[i] - 1 for i in positions],
-    ).to_polars()
-    repaired = []
-    for i, exact in zip(positions, floats.iter_columns(), strict=True):
-        text = frame[str(i)]
-        shown = text.cast(pl.Float64, strict=False)
-        rows = ((shown != exact) & text.str.contains(_NUMBER)).fill_null(False).arg_true()
-        changed = [
-            (row, better)
-            for row, old, value in zip(
-                rows.to_list(),
-                shown.gather(rows).to_list(),
-                exact.gather(rows).to_list(),
-                strict=True,
-            )
-            if abs(float(better := f"{value:.15g}") - value) < abs(old - value)
-        ]
-        if changed:
-            repaired.append(text.scatter([r for r, _ in changed], [n for _, n in changed]))
-    return frame.with_columns(repaired) if repaired else frame
 
 
 def _merged_ranges(facts: SheetFacts) -> list[tuple[int, int, int, int]]:
@@ -436,7 +321,7 @@ def _filled_top(
 def _sheet_table(
     file: str,
     fmt: str,
-    grid: _Grid,
+    grid: Grid,
     facts: SheetFacts,
     indexes: list[AliasIndex],
     *,
@@ -461,7 +346,7 @@ def _sheet_table(
 
 def _fill_body(
     table: RawTable,
-    grid: _Grid,
+    grid: Grid,
     facts: SheetFacts,
     choice: HeaderChoice,
     merges: list[tuple[int, int, int, int]],
@@ -549,7 +434,9 @@ def _annotate(
 ) -> None:
     """Issues for cells without a usable value; notes for hidden rows, totals, merges."""
     file, sheet = table.file, table.sheet
-    rows = set(table.frame[ROW].to_list()) | set(range(choice.first + 1, choice.last + 2))
+    rows: set[int] = set()
+    if facts.formulas_without_value or facts.error_cells or facts.hidden_rows:
+        rows = set(table.frame[ROW].to_list()) | set(range(choice.first + 1, choice.last + 2))
     letters = {letter: i for i, letter in enumerate(table.column_letters or [])}
 
     def issue(rule: str, row: int, col: int, value: str | None, params: dict[str, Any]) -> Issue:

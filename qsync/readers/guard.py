@@ -1,42 +1,69 @@
-"""Checks a workbook must pass before any reader touches it, and a crash-proof way to read it.
+"""Checks a workbook must pass before any reader touches it.
 
 calamine (under fastexcel) builds a dense grid, so a 5 KB workbook with one cell at A1 and one
 at XFD1048576 asks for 512 GiB and aborts the process; a zip bomb takes gigabytes; an XML
 ``DOCTYPE`` is the door to entity expansion. :func:`check_workbook` refuses such files using
 the zip's central directory and one streaming pass over its XML parts that holds a few MiB at
 most. On the way it records what the reader needs from the sheet XML and fastexcel does not
-expose: merged ranges, hidden rows, formulas without a cached value, error cells.
+expose: merged ranges, hidden rows, formulas without a cached value, error cells (the scan of
+a worksheet's XML is :mod:`qsync.readers.sheetscan`).
 
-Whatever still goes wrong inside a reader is contained by :func:`run_isolated`: the reader runs
-in a worker process with an address-space limit and a timeout, so an abort, a ``MemoryError``
-or a hang becomes a :class:`SupplierFileError` naming the file, never a dead qsync.
+Whatever still goes wrong inside a reader is contained by :func:`run_isolated`
+(:mod:`qsync.readers.isolate`, re-exported here): the reader runs in a worker process with an
+address-space limit and a timeout, so an abort, a ``MemoryError`` or a hang becomes a
+:class:`SupplierFileError` naming the file, never a dead qsync.
 """
 
 from __future__ import annotations
 
-import atexit
+import codecs
 import contextlib
-import functools
-import html
-import os
-import pickle
 import posixpath
+import queue
 import re
-import selectors
 import struct
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
-from qsync.errors import QsyncError, SupplierFileError
+from qsync.errors import SupplierFileError
+from qsync.readers.isolate import (
+    DEFAULT_MEMORY_LIMIT_MB,
+    DEFAULT_TIMEOUT_S,
+    run_isolated,
+    shutdown_worker,
+    start_worker,
+)
+from qsync.readers.sheetscan import (
+    MAX_FACTS,
+    MAX_PENDING,
+    SheetFacts,
+    SheetScan,
+    column_letter,
+    row_end_in,
+    split_ref,
+    stretch_end,
+    utf16,
+    worksheet_prefix,
+)
+
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT_MB",
+    "DEFAULT_TIMEOUT_S",
+    "MAX_FACTS",
+    "SheetFacts",
+    "WorkbookInfo",
+    "check_workbook",
+    "column_letter",
+    "run_isolated",
+    "shutdown_worker",
+    "split_ref",
+    "start_worker",
+]
 
 MAX_UNCOMPRESSED_BYTES = 200 * 2**20
 """Sum of the declared uncompressed sizes of all zip members (200 MiB).
@@ -63,14 +90,6 @@ calamine allocates the full rectangle, about 50 bytes per cell even when empty (
 1,048,576 x 10 empty cells took 0.55 GB), so 10M cells is about 0.5 GB: a 400k-row x 25-column
 submission fits, and 16,384 columns fit for up to 610 rows.
 """
-MAX_FACTS = 10_000
-"""Most merged ranges, hidden rows, uncalculated formulas or error cells recorded per sheet;
-a hostile sheet could hold millions, and a supplier needs the first few to fix the rest."""
-DEFAULT_MEMORY_LIMIT_MB = 4096
-"""Address space of the reader worker (``RLIMIT_AS``), which counts about 1 GiB of thread
-stacks and allocator reservations once polars is imported."""
-DEFAULT_TIMEOUT_S = 120.0
-"""Wall time one isolated read may take (a 1M-cell sheet reads in about 1 s)."""
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -79,80 +98,11 @@ _BINARY_SUFFIXES = (
     *(".bin", ".wdp", ".jfif", ".svg", ".ico"),
 )
 _CHUNK = 1 << 20
-_MAX_PENDING = 4 << 20
 _ENTITY_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
-_DIMENSION = re.compile(rb'dimension\s[^<>]*?\bref="([^"<>]{1,40})"')
-_MERGE = re.compile(rb'mergeCell\s[^<>]*?\bref="([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)"')
-_ROW_R = re.compile(rb'\br="([0-9]{1,7})"')
-_CELL_R = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
-_CELL_T = re.compile(rb'\bt="([A-Za-z]+)"')
-_LONG_DECIMALS = re.compile(rb"\.[0-9]{10}")
-_TWO_LETTER_COLUMN = re.compile(rb'r="([A-Z]{2})[0-9]')
-_ANY_REF = re.compile(rb'r="([A-Za-z]{1,4})0*([0-9]{1,9})"')
-_REF = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
-
-
-def column_letter(number: int) -> str:
-    """Excel column letters of a 1-based column number.
-
-    >>> column_letter(1), column_letter(28), column_letter(16384)
-    ('A', 'AB', 'XFD')
-    """
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """``(row, column)``, both 1-based, of a cell reference.
-
-    >>> split_ref("AB12")
-    (12, 28)
-    """
-    match = _REF.match(ref)
-    if not match:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    return int(match.group(2)), _column_number(match.group(1))
-
-
-@dataclass
-class SheetFacts:
-    """What one sheet's XML says beyond its cell values (all coordinates 1-based)."""
-
-    member: str
-    name: str = ""
-    state: str = "visible"
-    dimension: str | None = None
-    max_row: int = 0
-    max_col: int = 0
-    hidden_rows: list[int] = field(default_factory=list)
-    merged: list[str] = field(default_factory=list)
-    formulas_without_value: dict[tuple[int, int], str] = field(default_factory=dict)
-    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
-    long_number_columns: set[int] = field(default_factory=set)
-    """Columns holding a number with more than 9 decimals, which fastexcel rounds away."""
-
-    @property
-    def cells(self) -> int:
-        """Cells of the rectangle from A1 to the last non-empty cell."""
-        return self.max_row * self.max_col
-
-    @property
-    def used_range(self) -> str:
-        """``A1:XFD1048576`` style range from A1 to the last non-empty cell."""
-        if not self.cells:
-            return "A1"
-        return f"A1:{column_letter(self.max_col)}{self.max_row}"
+_READ_AHEAD_ABOVE = 8 << 20
+"""Members this large (uncompressed) are inflated on a thread ahead of the scan."""
+_FAST_REGEX_ABOVE = 4 << 20
+"""Worksheets this large check their cell references with polars' regex engine."""
 
 
 @dataclass
@@ -293,245 +243,87 @@ def _member_chunks(path: Path, fp: BinaryIO, info: zipfile.ZipInfo) -> Iterator[
         raise damaged
 
 
-def _has_long_number(data: bytes) -> bool:
-    """A number with more than 9 decimals: ``0.3333333333`` or a negative exponent."""
-    for marker in (b"E-", b"e-"):
-        pos = data.find(marker)
-        while pos >= 0:
-            if data[pos - 1 : pos].isdigit() and data[pos + 2 : pos + 3].isdigit():
-                return True
-            pos = data.find(marker, pos + 2)
-    return _LONG_DECIMALS.search(data) is not None
+class _ReadAhead:
+    """Chunks of an iterator produced on a thread, a few ahead of their consumer.
 
-
-def _above(limit: int) -> bytes:
-    """Regex alternatives matching a decimal number above ``limit`` (no leading zeros)."""
-    digits = str(limit)
-    options = [rb"[1-9][0-9]{%d,}" % len(digits)]
-    for i, ch in enumerate(digits):
-        if ch != "9":
-            rest = len(digits) - i - 1
-            options.append(digits[:i].encode() + b"[%d-9][0-9]{%d}" % (int(ch) + 1, rest))
-    return b"|".join(options)
-
-
-@functools.lru_cache(maxsize=64)
-def _irregular_ref(top_row: int) -> re.Pattern[bytes]:
-    """A cell reference the fast extent cannot vouch for: below row ``top_row``, beyond
-    column ZZ, or in lower case."""
-    return re.compile(
-        rb'r="(?:[A-Za-z]{3,}|[A-Z]{0,2}[a-z]|[A-Z]{1,2}0*(?:' + _above(top_row) + rb')")'
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _cell_without_ref(cell: bytes) -> re.Pattern[bytes]:
-    """A cell start tag whose first attribute is not ``r`` (or that has none)."""
-    return re.compile(re.escape(cell) + rb'(?:>| (?!r="))')
-
-
-class _SheetScan:
-    """Facts from complete stretches of one worksheet's XML (``prefix`` is e.g. ``b"x:"``).
-
-    The extent is cheap when the file is regular (cells carry ``r`` and sit inside their
-    row): rows come from the row tags, checked against the cells with one regex search, and
-    columns are bounded by the widest letter class present (26, or exactly when wider). An
-    irregular stretch is measured cell by cell.
+    zlib and file reads release the GIL, so a large member inflates while the scan of the
+    previous chunk runs. Exceptions reach the consumer in order; :meth:`close` stops the
+    thread (the iterator is not touched after it returns).
     """
 
-    def __init__(self, member: str, prefix: bytes, *, exact: bool = False) -> None:
-        self.facts = SheetFacts(member)
-        self.prefix = prefix
-        self.exact = exact
-        self._tags = {name: b"<" + prefix + name for name in (b"c", b"row", b"f", b"v")}
-        f, v = re.escape(prefix + b"f"), re.escape(prefix + b"v")
-        f_close, c_close = b"</" + prefix + b"f>", b"</" + prefix + b"c>"
-        v_tag = b"<" + prefix + b"v"
-        # (ending, is an empty <v></v>): Excel, openpyxl and xlsxwriter write no blanks here.
-        self._uncalculated = (
-            (f_close + c_close, False),
-            (f_close + v_tag + b"/>" + c_close, False),
-            (f_close + v_tag + b" />" + c_close, False),
-            (f_close + v_tag + b"></" + prefix + b"v>" + c_close, True),
-            (b"/>" + c_close, False),
-        )
-        formula = rb"(?:<" + f + rb"\b[^<>]*?(?:/>|>[^<]*</" + f + rb">)\s*)?"
-        # More than 9 decimals, unless they are float noise (0.9399999999999999); or E-n.
-        long_value = rb"-?[0-9]*\.[0-9]{9}(?!(?:0{3,}|9{3,})[0-9]{0,4}<)[0-9]|[^<]*[Ee]-[0-9]"
-        self._long_number = re.compile(
-            rb'r="([A-Z]{1,3})[0-9]{1,7}"[^<>]*>\s*'
-            + formula
-            + rb"<"
-            + v
-            + rb">(?:"
-            + long_value
-            + rb")"
-        )
+    _END = object()
 
-    def feed(self, data: bytes) -> None:
-        facts = self.facts
-        if facts.dimension is None and (dim := _DIMENSION.search(data)):
-            facts.dimension = dim.group(1).decode("ascii", "replace")
-        self._extent(data)
-        self._hidden_rows(data)
-        if b"mergeCell " in data and len(facts.merged) < MAX_FACTS:
-            facts.merged.extend(m.decode() for m in _MERGE.findall(data)[:MAX_FACTS])
-        self._formulas(data)
-        self._errors(data)
-        if _has_long_number(data):
-            self._long_numbers(data)
+    def __init__(self, chunks: Iterator[bytes], depth: int = 3) -> None:
+        self.chunks = chunks
+        self.queue: queue.Queue[Any] = queue.Queue(depth)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._produce, daemon=True)
+        self.thread.start()
 
-    def _extent(self, data: bytes) -> None:
-        facts, cell, row = self.facts, self._tags[b"c"], self._tags[b"row"]
-        rows = [int(r) for r in re.findall(re.escape(row) + rb' r="([0-9]{1,7})"', data)]
-        top = max(rows, default=0)
-        if self.exact or _irregular_ref(top).search(data) or _cell_without_ref(cell).search(data):
-            self._exact_extent(data)
-            return
-        facts.max_row = max(facts.max_row, top, len(rows))
-        if two := set(_TWO_LETTER_COLUMN.findall(data)):
-            facts.max_col = max(facts.max_col, *(_column_number(c.decode()) for c in two))
-        elif cell + b" " in data:
-            facts.max_col = max(facts.max_col, 26)
+    def _put(self, item: Any) -> bool:
+        while not self.stopped.is_set():
+            with contextlib.suppress(queue.Full):
+                self.queue.put(item, timeout=0.05)
+                return True
+        return False
 
-    def _long_numbers(self, data: bytes) -> None:
-        """Columns with a number that fastexcel's 9 decimals render less exactly than Excel's
-        15 significant digits (``1/3``, ``3E-10``), float noise like ``0.9399999999999999``
-        (shown 0.94) aside."""
-        letters = set(self._long_number.findall(data))
-        self.facts.long_number_columns.update(_column_number(c.decode()) for c in letters)
-
-    def _exact_extent(self, data: bytes) -> None:
-        facts, cell, row = self.facts, self._tags[b"c"], self._tags[b"row"]
-        for letters, digits in _ANY_REF.findall(data):
-            facts.max_col = max(facts.max_col, _column_number(letters.upper().decode()))
-            facts.max_row = max(facts.max_row, int(digits))
-        # Cells and rows without a reference are placed one after another: bound them.
-        facts.max_row = max(facts.max_row, data.count(row + b" ") + data.count(row + b">"))
-        facts.max_col = max(facts.max_col, data.count(cell + b" ") - data.count(cell + b' r="'))
-
-    def _tag_at(self, data: bytes, pos: int, name: bytes) -> bytes | None:
-        """The start tag ``<name ...>`` that contains position ``pos``, if it is one."""
-        start = data.rfind(b"<", 0, pos)
-        end = data.find(b">", pos)
-        tag = data[start : end + 1]
-        return tag if start >= 0 and tag.startswith(self._tags[name] + b" ") else None
-
-    def _hidden_rows(self, data: bytes) -> None:
-        pos = data.find(b'hidden="')
-        while pos >= 0:
-            tag = self._tag_at(data, pos, b"row")
-            hidden = data[pos + 8 : data.find(b'"', pos + 8)] in (b"1", b"true")
-            if hidden and tag is not None and (ref := _ROW_R.search(tag)):
-                if len(self.facts.hidden_rows) >= MAX_FACTS:
+    def _produce(self) -> None:
+        try:
+            for chunk in self.chunks:
+                if not self._put(chunk):
                     return
-                self.facts.hidden_rows.append(int(ref.group(1)))
-            pos = data.find(b'hidden="', pos + 1)
-
-    def _cell_key(self, tag: bytes) -> tuple[tuple[int, int], bytes] | None:
-        ref, kind = _CELL_R.search(tag), _CELL_T.search(tag)
-        if ref is None:
-            return None
-        key = (int(ref.group(2)), _column_number(ref.group(1).decode()))
-        return key, kind.group(1) if kind else b"n"
-
-    def _value(self, data: bytes, pos: int) -> bytes | None:
-        """Text of the ``<v>`` element starting at ``pos`` (after blanks), or ``None``."""
-        while pos < len(data) and data[pos] in b" \t\r\n":
-            pos += 1
-        v = self._tags[b"v"]
-        if not data.startswith(v, pos) or data[pos + len(v) : pos + len(v) + 1] not in b" />":
-            return None
-        end = data.find(b">", pos)
-        if data[end - 1 : end] == b"/":
-            return b""
-        close = data.find(b"</" + v[1:] + b">", end)
-        return data[end + 1 : close] if close >= 0 else None
-
-    def _formulas(self, data: bytes) -> None:
-        """Formula cells whose ``<v>`` is missing or empty (never calculated)."""
-        for ending, empty_string in self._uncalculated:
-            pos = data.find(ending)
-            while pos >= 0 and len(self.facts.formulas_without_value) < MAX_FACTS:
-                self._uncalculated_at(data, pos, ending, empty_string)
-                pos = data.find(ending, pos + 1)
-
-    def _uncalculated_at(self, data: bytes, pos: int, ending: bytes, empty_string: bool) -> None:
-        f_open = self._tags[b"f"]
-        f_close = b"</" + f_open[1:] + b">"
-        start = data.rfind(f_open, 0, pos)
-        if start < 0:
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put((self._END, exc))
             return
-        if ending.startswith(f_close):  # <f>text</f> must end right here
-            closes, text = data.find(f_close, start) == pos, data[data.find(b">", start) + 1 : pos]
-        else:  # <f .../> must end right here
-            closes, text = data.find(b">", start) == pos + 1, b""
-        tag = self._tag_at(data, start - 1, b"c") if closes else None
-        cell = self._cell_key(tag) if tag is not None else None
-        # An empty <v></v> is a calculated empty string when the cell type is "str".
-        if cell is None or cell[1] == b"e" or (empty_string and cell[1] == b"str"):
-            return
-        formula = html.unescape(text.decode("utf-8", "replace"))
-        self.facts.formulas_without_value[cell[0]] = "=" + formula[:200]
+        self._put((self._END, None))
 
-    def _errors(self, data: bytes) -> None:
-        pos = data.find(b't="e"')
-        while pos >= 0 and len(self.facts.error_cells) < MAX_FACTS:
-            tag = self._tag_at(data, pos, b"c")
-            cell = self._cell_key(tag) if tag is not None and not tag.endswith(b"/>") else None
-            if cell is not None:
-                start = data.find(self._tags[b"v"], pos)
-                close = data.find(b"</" + self._tags[b"c"][1:] + b">", pos)
-                if 0 <= start < close:
-                    value = self._value(data, start)
-                    text = html.unescape((value or b"").decode("utf-8", "replace"))
-                    self.facts.error_cells[cell[0]] = text
-            pos = data.find(b't="e"', pos + 1)
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            item = self.queue.get()
+            if type(item) is tuple and item[0] is self._END:
+                if item[1] is not None:
+                    raise item[1]
+                return
+            yield item
 
-
-def _stretch_end(buffer: bytes) -> int:
-    """End of the last complete row (or cell, for huge rows) in ``buffer``; 0 for none yet."""
-    for name in (b"row>", b"c>") if len(buffer) > _MAX_PENDING else (b"row>",):
-        at = max(buffer.rfind(b"</" + name), buffer.rfind(b":" + name))
-        if at >= 0:
-            return at + len(name) + (2 if buffer[at : at + 2] == b"</" else 1)
-    if len(buffer) > _MAX_PENDING:
-        return buffer.rfind(b">") + 1
-    return 0
-
-
-def _utf16(first: bytes) -> str | None:
-    if first.startswith((b"\xff\xfe", b"<\x00")):
-        return "utf-16-le"
-    if first.startswith((b"\xfe\xff", b"\x00<")):
-        return "utf-16-be"
-    return None
-
-
-def _worksheet_prefix(first: bytes) -> bytes | None:
-    """Namespace prefix of a worksheet's root element (``b""`` or ``b"x:"``); else ``None``."""
-    match = _ROOT.search(first)
-    if match is None or match.group(2) != b"worksheet":
-        return None
-    return match.group(1) or b""
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.chunks.close()  # type: ignore[attr-defined]
 
 
 def _scan_member(
     path: Path, fp: BinaryIO, info: zipfile.ZipInfo, *, exact: bool = False
 ) -> SheetFacts | None:
-    """Refuse DTDs and entities; a worksheet's facts. Holds a few MiB at most."""
-    import codecs
+    """Refuse DTDs and entities; a worksheet's facts. Holds a few MiB at most.
 
-    scan: _SheetScan | None = None
+    A large member is inflated on a thread of its own, a few chunks ahead of the scan (zlib
+    releases the GIL).
+    """
+    chunks = _member_chunks(path, fp, info)
+    if info.file_size < _READ_AHEAD_ABOVE:
+        return _scan_chunks(path, info, chunks, exact=exact)
+    ahead = _ReadAhead(chunks)
+    try:
+        return _scan_chunks(path, info, iter(ahead), exact=exact)
+    finally:
+        ahead.close()
+
+
+def _scan_chunks(
+    path: Path, info: zipfile.ZipInfo, chunks: Iterator[bytes], *, exact: bool
+) -> SheetFacts | None:
+    scan: SheetScan | None = None
     decoder: codecs.IncrementalDecoder | None = None
     pending = overlap = b""
     first = True
-    for raw in _member_chunks(path, fp, info):
+    for raw in chunks:
         if first:
-            encoding = _utf16(raw[:4])
+            encoding = utf16(raw[:4])
             decoder = codecs.getincrementaldecoder(encoding)("replace") if encoding else None
         data = decoder.decode(raw).encode() if decoder is not None else raw
-        if _ENTITY_DECL.search(overlap + data):
+        # The declaration needs a "!": most parts have none, so the regex rarely runs.
+        if (b"!" in data or b"!" in overlap) and _ENTITY_DECL.search(overlap + data):
             raise _refuse(
                 path,
                 f"part {info.filename} declares a DOCTYPE or XML entities",
@@ -539,17 +331,30 @@ def _scan_member(
                 member=info.filename,
             )
         if first:
-            prefix = _worksheet_prefix(data[:4096])
-            scan = None if prefix is None else _SheetScan(info.filename, prefix, exact=exact)
+            prefix = worksheet_prefix(data[:4096])
+            fast = info.file_size >= _FAST_REGEX_ABOVE
+            scan = (
+                None
+                if prefix is None
+                else SheetScan(info.filename, prefix, exact=exact, fast_regex=fast)
+            )
             first = False
         overlap = data[-32:]
         if scan is None:
             continue
-        pending += data
-        end = _stretch_end(pending)
-        if end:
-            scan.feed(pending[:end])
-            pending = pending[end:]
+        if len(pending) + len(data) > MAX_PENDING:  # a huge row: cut it at a cell end
+            pending += data
+            end = stretch_end(pending)
+            if end:
+                scan.feed(pending[:end])
+                pending = pending[end:]
+            continue
+        cut = row_end_in(pending, data)  # one copy of the stretch, not two
+        if cut < 0:
+            pending += data
+        else:
+            scan.feed(b"".join((pending, memoryview(data)[:cut])))
+            pending = data[cut:]
     if scan is None:
         return None
     if pending:
@@ -681,240 +486,3 @@ def check_workbook(path: Path) -> WorkbookInfo:
         found.name, found.state = name, state
         result.append(found)
     return WorkbookInfo(str(path), result)
-
-
-# --- isolation -------------------------------------------------------------------------------
-
-T = TypeVar("T")
-_BOOT = "from qsync.readers.guard import _worker_main; _worker_main()"
-_LENGTH = struct.Struct("<Q")
-_PRELOAD = ("polars", "fastexcel")  # imported by the worker while the parent checks the file
-
-
-class _WorkerGone(Exception):
-    """The worker closed its pipe (it died) before answering."""
-
-
-def _frame(obj: object) -> bytes:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(data)) + data
-
-
-class _Worker:
-    """One reader process, reused across files until something goes wrong in it."""
-
-    def __init__(self) -> None:
-        import qsync
-
-        root = str(Path(qsync.__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        # Fewer threads and malloc arenas: each reserves address space that RLIMIT_AS counts.
-        env.setdefault("POLARS_MAX_THREADS", str(min(4, os.cpu_count() or 1)))
-        env.setdefault("MALLOC_ARENA_MAX", "2")
-        env["RUST_BACKTRACE"] = "0"  # one line saying why, not 50 lines of frames
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the worker)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=env,
-            close_fds=True,
-        )
-        os.set_blocking(self.proc.stdin.fileno(), False)  # type: ignore[union-attr]
-        self.pending = _frame(("init", list(sys.path)))
-
-    def exchange(self, request: object, deadline: float) -> Any:
-        """Send one request and wait for its answer until ``deadline`` (monotonic)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        out = self.pending + _frame(request)
-        self.pending = b""
-        answer = bytearray()
-        needed: int | None = None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            if out:
-                selector.register(self.proc.stdin, selectors.EVENT_WRITE)
-            while needed is None or len(answer) < needed:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                for key, _ in selector.select(remaining):
-                    if key.fileobj is self.proc.stdin:
-                        try:
-                            sent = os.write(self.proc.stdin.fileno(), out)
-                        except BrokenPipeError:
-                            raise _WorkerGone from None
-                        out = out[sent:]
-                        if not out:
-                            selector.unregister(self.proc.stdin)
-                        continue
-                    chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
-                    if not chunk:
-                        raise _WorkerGone
-                    answer += chunk
-                    if needed is None and len(answer) >= _LENGTH.size:
-                        needed = _LENGTH.size + _LENGTH.unpack_from(answer)[0]
-        return pickle.loads(answer[_LENGTH.size :])
-
-    def stop(self) -> str:
-        """Kill the worker; the tail of what it wrote to stderr."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.stderr.seek(0, os.SEEK_END)
-        self.stderr.seek(max(0, self.stderr.tell() - 2000))
-        tail = self.stderr.read().decode("utf-8", "replace")
-        self.stderr.close()
-        return tail
-
-    def close(self) -> None:
-        """Ask the worker to exit (end of its input) and wait for it."""
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.stderr.close()
-
-
-_lock = threading.Lock()
-_worker: _Worker | None = None
-
-
-def start_worker() -> None:
-    """Start the reader worker now, so its start-up overlaps the caller's own checks."""
-    global _worker
-    with _lock:
-        if _worker is None or _worker.proc.poll() is not None:
-            _worker = _Worker()
-
-
-def shutdown_worker() -> None:
-    """Stop the reader worker if one is running (also done at exit)."""
-    global _worker
-    with _lock:
-        if _worker is not None:
-            _worker.close()
-            _worker = None
-
-
-atexit.register(shutdown_worker)
-
-
-def _crashed(location: str | None, reason: str, message: str, tail: str = "") -> SupplierFileError:
-    return SupplierFileError(
-        f"the reader stopped: {message}",
-        reference="reader-crashed",
-        location=location,
-        note="qsync stopped reading this file to protect itself; the file is probably hostile "
-        "or far larger than a supplier submission.",
-        hint="Open the file in Excel, check it, save it as a new .xlsx and send that.",
-        details=[line for line in tail.splitlines()[-5:] if line.strip()],
-        params={"reason": reason},
-    )
-
-
-def run_isolated(
-    func: Callable[..., T],
-    *args: Any,
-    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    location: str | None = None,
-) -> T:
-    """Call ``func(*args)`` in a worker process with a memory limit and a timeout.
-
-    ``func`` must be importable by name (a module-level function) and ``args`` and its result
-    picklable. A :class:`~qsync.errors.QsyncError` raised by ``func`` is re-raised here. An
-    abort, a ``MemoryError``, any other exception or a timeout raises
-    :class:`SupplierFileError` with reference ``reader-crashed`` (``params["reason"]`` is
-    ``memory``, ``timeout`` or ``crash``) located at ``location``. The worker is reused for
-    the next call unless something went wrong in it.
-
-    >>> run_isolated(divmod, 7, 2)
-    (3, 1)
-    """
-    global _worker
-    limit = memory_limit_mb * 2**20 if memory_limit_mb else None
-    with _lock:
-        worker = _worker if _worker is not None and _worker.proc.poll() is None else None
-        worker = _worker = worker or _Worker()
-        try:
-            status, payload = worker.exchange(
-                ("call", func, args, limit), time.monotonic() + timeout_s
-            )
-        except TimeoutError:
-            _worker = None
-            worker.stop()
-            raise _crashed(location, "timeout", f"no result after {timeout_s:g} s") from None
-        except (_WorkerGone, OSError, pickle.UnpicklingError, EOFError):
-            _worker = None
-            tail = worker.stop()
-            code = worker.proc.returncode
-            raise _crashed(
-                location, "crash", f"the reader process died (exit {code})", tail
-            ) from None
-        except BaseException:  # interrupted mid-request: its answer must not reach the next
-            _worker = None
-            worker.stop()
-            raise
-        if status == "ok":
-            return payload
-        if status == "qsync-error":
-            cls, values = payload
-            raise cls(**values)
-        _worker = None
-        worker.stop()
-        if status == "memory":
-            raise _crashed(location, "memory", f"out of memory (limit {memory_limit_mb} MiB)")
-        raise _crashed(location, "crash", "the reader failed", payload)
-
-
-def _worker_main() -> None:
-    """Body of the worker process: answer framed pickled requests on stdin until EOF."""
-    import resource
-    import traceback
-
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # a stray print() must not corrupt the answers
-    for module in _PRELOAD:
-        with contextlib.suppress(ImportError):
-            __import__(module)
-    inp = sys.stdin.buffer
-    while True:
-        header = inp.read(_LENGTH.size)
-        if len(header) < _LENGTH.size:
-            return
-        request = pickle.loads(inp.read(_LENGTH.unpack(header)[0]))
-        if request[0] == "init":
-            sys.path[:] = request[1]
-            continue
-        _, func, args, limit = request
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if limit:
-            capped = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (capped, hard))
-        answer: tuple[str, Any]
-        try:
-            answer = ("ok", func(*args))
-        except QsyncError as exc:
-            values = {f.name: getattr(exc, f.name) for f in fields(exc)}
-            answer = ("qsync-error", (type(exc), values))
-        except MemoryError:
-            answer = ("memory", None)
-        except Exception:
-            answer = ("crash", traceback.format_exc(limit=-8))
-        finally:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        try:
-            framed = _frame(answer)
-        except Exception:
-            answer = ("crash", traceback.format_exc(limit=-8))
-            framed = _frame(answer)
-        out.write(framed)
-        out.flush()
-        if answer[0] in ("memory", "crash"):
-            return

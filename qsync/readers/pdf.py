@@ -7,19 +7,21 @@ Ruled tables are found first; only when none matches a spec are borderless (text
 tables tried. ``_row`` is the row's index within its page's table, counting that page's
 header row as row 1 (a continuation page without a header starts at row 1 with data).
 
-pdfplumber is imported only here (it costs 0.3 s at start-up) and runs in the isolated
-worker of :func:`~qsync.readers.guard.run_isolated`, since a hostile PDF can be a
-decompression bomb too.
+pdfplumber runs only in the isolated worker of :func:`~qsync.readers.guard.run_isolated`
+(:mod:`qsync.readers.pdfpages`, which imports nothing else), since a hostile PDF can be a
+decompression bomb too; the worker sends back plain page data and the tables are assembled
+here, so it never imports the header matching.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from qsync.errors import SupplierFileError
 from qsync.headers import AliasIndex, normalise_header
 from qsync.model import Issue
 from qsync.readers.base import PAGE, ROW, RawTable
@@ -30,47 +32,19 @@ from qsync.readers.guard import (
     run_isolated,
     start_worker,
 )
+from qsync.readers.isolate import cast_isolated
+from qsync.readers.pdfpages import Box, Cells, Page, read_pages, refuse, release_pages
 
 if TYPE_CHECKING:
     import polars as pl
 
 TEXT_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "text"}
 """pdfplumber settings for tables without ruling lines (tried when ruled ones do not match)."""
+PDF_MODULES = ("pdfplumber", "qsync.readers.pdfpages")
+"""What the worker imports for a PDF read."""
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
-Cells = list[str | None]
-
-
-Box = tuple[float, float, float, float]  # x0, top, x1, bottom
-
-
-@dataclass
-class _PageTable:
-    """One table as pdfplumber found it on a page: its rows and where each row starts."""
-
-    rows: list[Cells]
-    tops: list[float]
-    bbox: Box
-
-
-@dataclass
-class _Page:
-    """What one page holds: its number, whether it has text, its text lines and tables."""
-
-    number: int
-    has_text: bool
-    lines: list[tuple[str, Box]]
-    tables: list[_PageTable]
-    regions: list[Box] = field(default_factory=list)
-
-    def text_outside_tables(self) -> list[str]:
-        """Text lines not inside the header and data rows of a table read."""
-
-        def inside(box: Box, region: Box) -> bool:
-            x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-            return region[0] <= x <= region[2] and region[1] <= y <= region[3]
-
-        return [text for text, box in self.lines if not any(inside(box, r) for r in self.regions)]
+__all__ = ["TEXT_TABLES", "Box", "Cells", "read_pdf", "read_pdf_in_process"]
 
 
 @dataclass
@@ -85,26 +59,6 @@ class _Table:
     numbers: list[int] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     notes: list[Issue] = field(default_factory=list)
-
-
-def _refuse(
-    path: Path, message: str, reference: str, hint: str | None = None, **params: Any
-) -> SupplierFileError:
-    return SupplierFileError(
-        message, reference=reference, location=str(path), hint=hint, params=params
-    )
-
-
-def _damaged(path: Path, cause: BaseException) -> SupplierFileError:
-    error = _refuse(
-        path,
-        "the PDF is damaged or incomplete",
-        "unreadable-pdf",
-        hint="Send the file again, or the Excel original.",
-        reason="damaged",
-    )
-    error.details = [f"pdfminer: {type(cause).__name__}: {cause}"]
-    return error
 
 
 def read_pdf(
@@ -122,59 +76,64 @@ def read_pdf(
     the first one is returned with its first row as header, so the caller can say what is
     missing.
     """
-    start_worker()
+    start_worker(PDF_MODULES)
     with path.open("rb") as handle:
         head = handle.read(1024)
     if b"%PDF" not in head:
-        raise _refuse(path, "this is not a PDF file", "unreadable-pdf", reason="not-a-pdf")
-    return run_isolated(
-        read_pdf_in_process,
-        path,
-        indexes,
-        memory_limit_mb=memory_limit_mb,
-        timeout_s=timeout_s,
-        location=str(path),
-    )
+        raise refuse(path, "this is not a PDF file", "unreadable-pdf", reason="not-a-pdf")
+    deadline = time.monotonic() + timeout_s
+
+    def pages_of(settings: dict[str, str] | None, keep: bool) -> list[Page]:
+        return run_isolated(
+            read_pages,
+            path,
+            settings,
+            keep,
+            memory_limit_mb=memory_limit_mb,
+            timeout_s=timeout_s,
+            deadline=deadline,
+            location=str(path),
+        )
+
+    return _read(path, indexes, pages_of, lambda: cast_isolated(release_pages))
 
 
 def read_pdf_in_process(path: Path, indexes: list[AliasIndex]) -> list[RawTable]:
-    """The reader proper, in the current process (``read_pdf`` runs it in the worker)."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError
-    from pdfminer.psexceptions import PSException
-    from pdfplumber.utils.exceptions import PdfminerException
+    """The reader proper, in the current process (``read_pdf`` runs pdfplumber in the worker)."""
+    return _read(
+        path, indexes, lambda settings, keep: read_pages(path, settings, keep), release_pages
+    )
 
+
+def _read(
+    path: Path,
+    indexes: list[AliasIndex],
+    pages_of: Callable[[dict[str, str] | None, bool], list[Page]],
+    release: Callable[[], None],
+) -> list[RawTable]:
+    """Ruled tables first, borderless ones when no ruled table matches a spec."""
+    pages = pages_of(None, True)  # kept open: a second pass reuses the parsed pages
+    kept = True
     try:
-        with pdfplumber.open(path) as pdf:
-            pages = [_read_page(page, None) for page in pdf.pages]
-            if not any(page.has_text for page in pages):
-                raise _refuse(
-                    path,
-                    "the PDF has no text layer (a scan or a picture)",
-                    "scanned-pdf",
-                    hint="Ask for the Excel original, or a PDF printed from it (not scanned).",
-                )
-            tables = _assemble(str(path), pages, indexes)
-            if not any(t.key for t in tables):
-                unruled = [_read_page(page, TEXT_TABLES) for page in pdf.pages]
-                found = _assemble(str(path), unruled, indexes)
-                if any(t.key for t in found):
-                    pages, tables = unruled, found
-    except PdfminerException as exc:
-        cause = exc.args[0] if exc.args else exc
-        if isinstance(cause, PDFEncryptionError):
-            raise _refuse(
+        if not any(page.has_text for page in pages):
+            raise refuse(
                 path,
-                "the PDF is password-protected",
-                "encrypted-pdf",
-                hint="Ask for a copy without a password.",
-                reason=type(cause).__name__,
-            ) from None
-        raise _damaged(path, cause) from None
-    except PSException as exc:
-        raise _damaged(path, exc) from None
+                "the PDF has no text layer (a scan or a picture)",
+                "scanned-pdf",
+                hint="Ask for the Excel original, or a PDF printed from it (not scanned).",
+            )
+        tables = _assemble(str(path), pages, indexes)
+        if not any(t.key for t in tables):
+            kept = False
+            unruled = pages_of(TEXT_TABLES, False)
+            found = _assemble(str(path), unruled, indexes)
+            if any(t.key for t in found):
+                pages, tables = unruled, found
+    finally:
+        if kept:
+            release()
     if not tables:
-        raise _refuse(
+        raise refuse(
             path,
             "no table was found in the PDF",
             "pdf-no-table",
@@ -183,17 +142,6 @@ def read_pdf_in_process(path: Path, indexes: list[AliasIndex]) -> list[RawTable]
     lines = [line for page in pages for line in page.text_outside_tables()]
     chosen = [t for t in tables if t.key] or tables[:1]
     return [_raw_table(str(path), t, lines) for t in chosen]
-
-
-def _read_page(page: Any, settings: dict[str, str] | None) -> _Page:
-    found = page.find_tables(settings) if settings else page.find_tables()
-    tables = [_PageTable(t.extract(), [row.bbox[1] for row in t.rows], t.bbox) for t in found]
-    lines = [
-        (line["text"].strip(), (line["x0"], line["top"], line["x1"], line["bottom"]))
-        for line in page.extract_text_lines(return_chars=False)
-        if line["text"].strip()
-    ]
-    return _Page(page.page_number, bool(page.chars), lines, tables)
 
 
 def _cell(value: str | None) -> str | None:
@@ -212,7 +160,7 @@ def _texts(row: Cells) -> list[str]:
     return [(c or "").strip() for c in row]
 
 
-def _assemble(file: str, pages: list[_Page], indexes: list[AliasIndex]) -> list[_Table]:
+def _assemble(file: str, pages: list[Page], indexes: list[AliasIndex]) -> list[_Table]:
     """Join page tables into supplier tables; a table whose header matches nothing is kept
     (with an empty key) only when no table matches."""
     tables: list[_Table] = []
