@@ -364,7 +364,6 @@ def test_control_charts_show_the_flagged_characteristics_and_the_points_that_bro
     assert (drawn.points, drawn.flagged) == (len(groups), len(flagged)) == (60, 32)
 
 
-@pytest.mark.skipif(not alerts_installed(), reason="the alerts room is not installed")
 def test_open_alerts_and_the_months_response_times_come_from_the_alerts_room(
     shown: Demo,
 ) -> None:
