@@ -511,13 +511,17 @@ def _nulls_like(text: pl.Series, fast: pl.Series) -> pl.Series:
     return _nulls(len(text), fast.dtype)
 
 
+# Slow passes over at least this many cells parse each distinct text once.
+_DISTINCT_MIN = 1024
+
+
 def _per_distinct(cells: pl.Series, parse: Callable[[pl.Series], pl.Series]) -> pl.Series:
     """``parse(cells)`` for a per-cell ``parse``, run once per distinct cell when they repeat.
 
     Suppliers repeat their odd formats (``1,200``, ``2026/1/5``): parsing each distinct text
     once and mapping the results back gives the same values for a fraction of the work.
     """
-    if len(cells) < 1024:
+    if len(cells) < _DISTINCT_MIN:
         return parse(cells)
     distinct = cells.unique(maintain_order=True)
     if len(distinct) * 2 > len(cells):

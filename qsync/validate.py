@@ -89,25 +89,6 @@ def _pandera_failures(frame: pl.DataFrame, schema: pa.DataFrameSchema) -> pl.Dat
         return exc.failure_cases
 
 
-def _check_cost(spec: Spec, name: str) -> float:
-    """Rough relative cost of pandera's checks on a column (a regex costs most)."""
-    col = spec.columns[name]
-    checks = (col.min is not None) + (col.max is not None) + (col.required)
-    return 0.5 + checks + (4 if col.pattern is not None and col.type == "str" else 0)
-
-
-def _halves(spec: Spec, present: list[str]) -> tuple[list[str], list[str]]:
-    """The columns split in two groups of about equal checking cost, each in frame order."""
-    groups: tuple[list[str], list[str]] = ([], [])
-    costs = [0.0, 0.0]
-    for name in sorted(present, key=lambda n: -_check_cost(spec, n)):
-        lighter = 0 if costs[0] <= costs[1] else 1
-        groups[lighter].append(name)
-        costs[lighter] += _check_cost(spec, name)
-    order = {name: i for i, name in enumerate(present)}
-    return sorted(groups[0], key=order.__getitem__), sorted(groups[1], key=order.__getitem__)
-
-
 def _in_column_order(parts: list[pl.DataFrame | None], present: list[str]) -> pl.DataFrame | None:
     """Failure cases of schemas over disjoint columns, ordered as one schema orders them.
 
@@ -372,8 +353,7 @@ def check_table(table: NormalisedTable) -> list[Issue]:
         issues += _duplicate_issues(table)
     else:
         # pandera runs its checks one after another, mostly on one core: on a long table,
-        # validate two halves of the columns (each a schema built from the spec) side by side
-        # and look for duplicates meanwhile. The issues keep the order one schema gives them.
+        # look for duplicates on the other meanwhile. The issues keep their order.
         with ThreadPoolExecutor(max_workers=1) as pool:
             duplicates = pool.submit(_duplicate_issues, table)
             issues += _pandera_issues(table, build_schema(table.spec, present))

@@ -91,6 +91,8 @@ def _line_count(data: bytes) -> int:
     """
     import polars as pl
 
+    if not data:
+        return _count_records(data, None)
     frame = pl.scan_csv(io.BytesIO(data), has_header=False, quote_char=None, infer_schema=False)
     return int(frame.select(pl.len()).collect().item())
 
@@ -193,10 +195,10 @@ def read_csv(
             frame, ragged = _read_ragged(text, delimiter)
     if frame.height == 0 or frame.width == 0:
         raise SupplierFileError("the file is empty", reference="empty-file", location=name)
-    if text is not None:
+    if text is not None or counting is None or counting.exception() is not None:
         lines = _count_records(data, text)
     else:
-        lines = counting.result() if counting is not None else _line_count(data)
+        lines = counting.result()
     single_lines = lines == frame.height
     if single_lines:
         rows = pl.int_range(1, frame.height + 1, eager=True, dtype=pl.Int64)

@@ -355,9 +355,11 @@ def _worker_main() -> None:
     loaders: list[threading.Thread] = []
     while True:
         header = inp.read(_LENGTH.size)
-        if len(header) < _LENGTH.size:
+        if len(header) < _LENGTH.size:  # the parent closed our input, or died
             for loader in loaders:
                 loader.join()
+            if spool is not None:
+                shutil.rmtree(spool, ignore_errors=True)
             return
         request = pickle.loads(inp.read(_LENGTH.unpack(header)[0]))
         if request[0] == "init":
