@@ -22,7 +22,6 @@ from datetime import datetime
 import polars as pl
 
 from qsync import spc
-from qsync.report.trends import months_ending
 from qsync.score.metrics import month_lot_cpk
 from qsync.score.period import Month
 from qsync.score.tables import Tables, get_table
@@ -75,27 +74,6 @@ class Chart:
         """How many points broke each rule (rules without a point left out)."""
         counts: Counter[int] = Counter(r for p in self.points for r in p.rules)
         return dict(sorted(counts.items()))
-
-
-def _subgroups(tables: Tables, month: Month, months: int) -> pl.DataFrame:
-    measurements = get_table(tables, "measurements")
-    if measurements is None or "measured_at" not in measurements.collect_schema().names():
-        return pl.DataFrame()
-    first = months_ending(month, months)[0]
-    at = pl.col("measured_at").cast(pl.Date)
-    return (
-        measurements.filter(at.is_between(pl.lit(first.start), pl.lit(month.end), closed="left"))
-        .filter(pl.col("value").is_not_null())
-        .group_by(*SERIES, "lot_id", "subgroup")
-        .agg(
-            values=pl.col("value").sort_by("sample_no"),
-            mean=pl.col("value").mean(),
-            n=pl.len(),
-            at=pl.col("measured_at").min(),
-        )
-        .sort(*SERIES, "at", "lot_id", "subgroup")
-        .collect()
-    )
 
 
 def _month_cpk(tables: Tables, month: Month) -> dict[tuple[str, str, str], float]:
@@ -152,7 +130,9 @@ def control_charts(
 ) -> list[Chart]:
     """The charts of every flagged series, sorted by supplier, part and characteristic."""
     settings = settings or ChartSettings()
-    frame = _subgroups(tables, month, settings.lookback_months)
+    from qsync.alerts.nelson import subgroups  # the same subgroups the Nelson flags test
+
+    frame = subgroups(tables, month, settings.lookback_months)
     if frame.is_empty():
         return []
     cpks = _month_cpk(tables, month)
