@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import weakref
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,6 +47,25 @@ def sha256_and_plain(data: bytes) -> tuple[str, bool]:
         if plain:
             plain = all(data.find(byte, start, end) < 0 for byte in NOT_PLAIN)
     return digest.hexdigest(), plain
+
+
+@dataclass(frozen=True)
+class FileBytes:
+    """A file's bytes with what one pass over them learnt: its SHA-256 and whether it is plain.
+
+    ``qsync ingest`` hashes a file before anything else (to skip one already stored); handing
+    the bytes on lets the reader skip reading and hashing them a second time.
+    """
+
+    data: bytes
+    sha256: str
+    plain: bool
+
+    @classmethod
+    def load(cls, path: Path) -> FileBytes:
+        """Read ``path`` whole and scan it once (raises ``OSError`` as ``read_bytes`` does)."""
+        data = path.read_bytes()
+        return cls(data, *sha256_and_plain(data))
 
 
 def mark_plain(frame: pl.DataFrame) -> None:

@@ -44,10 +44,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qsync.fastpath import FileBytes
 from qsync.model import FileResult, Issue
 from qsync.store.core import SUPERSEDES
 from qsync.store.rows import Provenance, Rows, issue_json, split_rows
-from qsync.submission import CheckOptions, check_file, expand_paths, file_sha256
+from qsync.submission import SUPPORTED, CheckOptions, check_file, expand_paths, file_sha256
 
 if TYPE_CHECKING:
     from qsync.config import Workspace
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from qsync.spec import Spec
     from qsync.store import Store
     from qsync.store.lock import LockHolder
+    from qsync.trace.build import BuildInfo
 
 JSON_VERSION = 1
 ALREADY = "already-ingested"
@@ -112,6 +114,8 @@ class IngestReport:
     """Results for every file of one ingest run."""
 
     files: list[FileIngest] = field(default_factory=list)
+    trace_index: dict[str, BuildInfo] = field(default_factory=dict)
+    """The trace index parts rebuilt after the files were stored, by table."""
 
     @property
     def ok(self) -> bool:
@@ -138,6 +142,7 @@ def ingest_paths(
     lock: bool | None = None,
     on_wait: Callable[[LockHolder], None] | None = None,
     catalogue: Catalogue | None = None,
+    refresh_index: bool = True,
 ) -> IngestReport:
     """Validate and store supplier files (and the files inside given folders).
 
@@ -145,6 +150,9 @@ def ingest_paths(
     serialises writers on ``store/.lock``, calling ``on_wait`` when another process holds
     it; ``catalogue`` fills issue messages before they are quarantined; ``move_done`` moves
     each stored file found directly in the inbox to ``inbox/done/`` after its commit.
+    ``refresh_index`` rebuilds, once at the end, the trace index parts of the tables the run
+    wrote (``report.trace_index`` says what that did); without it the next ``qsync trace``
+    rebuilds them when it first needs them.
 
     >>> from qsync.config import init_workspace
     >>> from qsync.resources import sample_data_dir
@@ -169,21 +177,21 @@ def ingest_paths(
             if move_done and done.status != "unreadable" and path.parent.resolve() == inbox:
                 done.moved_to = _move_done(path, inbox / "done", done.sha256)
             report.files.append(done)
-    _refresh_trace_index(store, report)
+    if refresh_index:
+        report.trace_index = _refresh_trace_index(store, report)
     return report
 
 
-def _refresh_trace_index(store: Store, report: IngestReport) -> None:
+def _refresh_trace_index(store: Store, report: IngestReport) -> dict[str, BuildInfo]:
     """Rebuild the parts of the trace index whose tables this run wrote, so that the next
     ``qsync trace`` answers at once instead of rebuilding first."""
     if not store.location.is_local:
-        return  # the trace index is a local file; traces need a local store
+        return {}  # the trace index is a local file; traces need a local store
     from qsync.trace.index import PARTS, rebuild_index
 
     touched = {f.table for f in report.files if f.table and f.rows_accepted}
     parts = sorted(touched & set(PARTS))
-    if parts:
-        rebuild_index(store.location.path, tables=parts)
+    return rebuild_index(store.location.path, tables=parts) if parts else {}
 
 
 def _ingest_file(
@@ -197,8 +205,9 @@ def _ingest_file(
     catalogue: Catalogue | None,
 ) -> FileIngest:
     try:
-        sha = file_sha256(path)
         size = path.stat().st_size
+        content = _read_csv_bytes(path, size, options.max_bytes)
+        sha = content.sha256 if content else file_sha256(path)
     except OSError as exc:
         issue = Issue(str(path), "unreadable-file", params={"reason": exc.strerror})
         return FileIngest(
@@ -208,7 +217,8 @@ def _ingest_file(
     if previous is not None and previous["status"] != "unreadable":
         return _already(path, sha, previous)
     archiving = pool.submit(store.raw.put, path, sha) if size <= options.max_bytes else None
-    result, checked, spec = check_file(path, specs, options)
+    result, checked, spec = check_file(path, specs, options, content)
+    del content  # the bytes are parsed: do not hold them through the writes
     received = archiving.result().received_at if archiving else datetime.now(UTC)
     if catalogue is not None:
         catalogue.fill(result.issues, spec)
@@ -235,6 +245,14 @@ def _ingest_file(
         record = _record(done, path, result, rows, received)
         store.record_submission(record, metadata, exclusive)
     return done
+
+
+def _read_csv_bytes(path: Path, size: int, max_bytes: int) -> FileBytes | None:
+    """A CSV's bytes, hashed, for the reader to reuse; ``None`` for other formats (their
+    readers do not need the bytes in memory) and for files over the size limit."""
+    if SUPPORTED.get(path.suffix.lower(), "csv") != "csv" or size > max_bytes:
+        return None
+    return FileBytes.load(path)
 
 
 def _already(path: Path, sha: str, previous: dict[str, Any]) -> FileIngest:

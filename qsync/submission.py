@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qsync.errors import SupplierFileError, UsageError
+from qsync.fastpath import FileBytes
 from qsync.headers import AliasIndex, HeaderMatch, best_match, header_score, match_headers
 from qsync.model import FileResult, Issue, ValidationReport
 from qsync.normalise import NormalisedTable, normalise
@@ -90,8 +91,17 @@ def _check_size(path: Path, max_bytes: int) -> None:
         )
 
 
-def read_tables(path: Path, indexes: list[AliasIndex], options: CheckOptions) -> list[RawTable]:
-    """Read every table of a supplier file with the reader for its format."""
+def read_tables(
+    path: Path,
+    indexes: list[AliasIndex],
+    options: CheckOptions,
+    content: FileBytes | None = None,
+) -> list[RawTable]:
+    """Read every table of a supplier file with the reader for its format.
+
+    ``content``: the file's bytes, already read and hashed by the caller (CSV reads them
+    from there; other formats read the file themselves).
+    """
     fmt = SUPPORTED.get(path.suffix.lower(), "csv")
     if fmt == "csv":
         from qsync.readers.csv import read_csv
@@ -101,6 +111,7 @@ def read_tables(path: Path, indexes: list[AliasIndex], options: CheckOptions) ->
             lambda line: header_score(line, indexes),
             encoding=options.encoding,
             max_bytes=options.max_bytes,
+            content=content,
         )
         return [table]
     _check_size(path, options.max_bytes)
@@ -237,17 +248,24 @@ def _rejected(table: NormalisedTable, errors: list[Issue]) -> pl.Series:
 
 
 def check_file(
-    path: Path, specs: dict[str, Spec], options: CheckOptions | None = None
+    path: Path,
+    specs: dict[str, Spec],
+    options: CheckOptions | None = None,
+    content: FileBytes | None = None,
 ) -> tuple[FileResult, list[CheckedTable], Spec | None]:
-    """Validate one supplier file; unreadable files become a result with one issue."""
+    """Validate one supplier file; unreadable files become a result with one issue.
+
+    ``content`` is the file's bytes when the caller has read and hashed them already.
+    """
     options = options or CheckOptions()
     indexes = _indexes(specs, options.kind)
     result = FileResult(file=str(path), format=SUPPORTED.get(path.suffix.lower(), "csv"))
     checked: list[CheckedTable] = []
     spec: Spec | None = None
     try:
-        tables = read_tables(path, indexes, options)
-        result.sha256 = tables[0].sha256 if tables and tables[0].sha256 else file_sha256(path)
+        tables = read_tables(path, indexes, options, content)
+        read_sha = tables[0].sha256 if tables else None
+        result.sha256 = read_sha or (content.sha256 if content else file_sha256(path))
     except (SupplierFileError, OSError) as exc:
         if isinstance(exc, SupplierFileError):
             issue = Issue(str(path), exc.reference, params=dict(exc.params))
@@ -255,7 +273,7 @@ def check_file(
             issue = Issue(str(path), "unreadable-file", params={"reason": exc.strerror})
         result.issues.append(issue)
         try:
-            result.sha256 = file_sha256(path)
+            result.sha256 = content.sha256 if content else file_sha256(path)
         except OSError:
             result.sha256 = None
         return result, checked, None

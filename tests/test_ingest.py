@@ -525,3 +525,38 @@ def test_move_done_setting_moves_stored_inbox_files(tmp_path: Path) -> None:
     assert main(["-w", str(ws.root), "ingest", str(ws.folder("inbox"))]) == 0
     assert not sample.exists()
     assert [p.name for p in (ws.folder("inbox") / "done").iterdir()] != []
+
+
+# -- reading and hashing a file once -----------------------------------------------------------
+
+
+def test_bytes_read_and_hashed_by_ingest_check_exactly_as_the_file(
+    ws: Workspace, specs: dict[str, Spec]
+) -> None:
+    from qsync.fastpath import FileBytes
+
+    for path in DEMO:
+        content = FileBytes.load(path)
+        assert content.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        given, given_tables, _ = check_file(path, specs, content=content)
+        read, read_tables, _ = check_file(path, specs)
+        assert given.to_dict() == read.to_dict()
+        assert len(given_tables) == len(read_tables) == 1
+        assert all(t.table.frame.equals(r.table.frame) for t, r in zip(given_tables, read_tables))
+
+
+def test_trace_index_refreshed_after_ingest_unless_asked_not_to(
+    ws: Workspace, specs: dict[str, Spec]
+) -> None:
+    from qsync.trace.index import is_stale
+
+    store_dir = open_store(ws).location.path
+    skipped = ingest_paths([ACME], ws, specs, refresh_index=False)
+    assert skipped.trace_index == {}
+    assert is_stale(store_dir, "inspections")
+    refreshed = ingest_paths([corrected_acme(ws.folder("inbox"))], ws, specs)
+    info = refreshed.trace_index["inspections"]
+    lots = read_table(open_store(ws), "inspections")["lot_id"].n_unique()
+    written = refreshed.files[0].table_version
+    assert (info.table, info.rows, info.version) == ("inspections", lots, written)
+    assert not is_stale(store_dir, "inspections")

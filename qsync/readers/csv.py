@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from qsync.chunks import chunked_like
 from qsync.errors import SupplierFileError
-from qsync.fastpath import mark_plain, sha256_and_plain
+from qsync.fastpath import FileBytes, mark_plain, sha256_and_plain
 from qsync.model import Issue
 from qsync.readers.base import ROW, RawTable
 from qsync.readers.text import HEAD_BYTES, HeaderScore, decode, utf8_head
@@ -61,6 +61,11 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             reference="binary-file",
             location=str(path),
         )
+
+
+def _fingerprint(data: bytes, content: FileBytes | None) -> tuple[str, bool]:
+    """SHA-256 and plainness of ``data``: the caller's when it already scanned them."""
+    return (content.sha256, content.plain) if content is not None else sha256_and_plain(data)
 
 
 def _parse(utf8: bytes, delimiter: str) -> pl.DataFrame:
@@ -127,11 +132,13 @@ def read_csv(
     *,
     encoding: str | None = None,
     max_bytes: int = 512 * 1024 * 1024,
+    content: FileBytes | None = None,
 ) -> RawTable:
     """Read a supplier CSV as text with provenance.
 
     Raises :class:`SupplierFileError` for files that are not a table at all (empty, binary,
     over ``max_bytes``). Everything else — bad bytes, ragged rows — becomes issues.
+    ``content``, when given, is the file's bytes already read and hashed by the caller.
     """
     import polars as pl
 
@@ -146,7 +153,7 @@ def read_csv(
                 location=name,
                 params={"size_mb": size_mb, "limit_mb": limit_mb},
             )
-        data = path.read_bytes()
+        data = content.data if content is not None else path.read_bytes()
     except OSError as exc:
         raise SupplierFileError(
             f"cannot read file: {exc.strerror}", location=name, params={"reason": exc.strerror}
@@ -159,7 +166,7 @@ def read_csv(
     # block is in the cache, note whether the file holds any byte of whitespace or
     # full-width forms: see qsync.fastpath).
     helpers = ThreadPoolExecutor(max_workers=2)
-    hashing = helpers.submit(sha256_and_plain, data)
+    hashing = helpers.submit(_fingerprint, data, content)
     head = None if encoding else utf8_head(data, header_score)
     frame = None
     ragged: list[tuple[int, int]] = []

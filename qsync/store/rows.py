@@ -186,8 +186,8 @@ def _key_guard(
     key = checked.table.spec.key
     if any(k not in frame.columns for k in key):
         return rejected, []  # a key column is missing: validation rejected every row
-    accepted = frame.filter(~rejected).select(key)
-    if earlier is None and not accepted.select(pl.any_horizontal(pl.all().is_null()).any()).item():
+    empty_key = pl.any_horizontal(pl.col(key).is_null()) & ~pl.lit(rejected)
+    if earlier is None and not frame.select(empty_key.any()).item():
         return rejected, []  # one table, no empty key: validation already refused duplicates
     candidates = frame.with_row_index("_i").filter(~rejected)
     if earlier is not None:
