@@ -541,8 +541,8 @@ def test_bytes_read_and_hashed_by_ingest_check_exactly_as_the_file(
         given, given_tables, _ = check_file(path, specs, content=content)
         read, read_tables, _ = check_file(path, specs)
         assert given.to_dict() == read.to_dict()
-        assert len(given_tables) == len(read_tables) == 1
-        assert all(t.table.frame.equals(r.table.frame) for t, r in zip(given_tables, read_tables))
+        [given_table], [read_table_] = given_tables, read_tables
+        assert given_table.table.frame.equals(read_table_.table.frame)
 
 
 def test_trace_index_refreshed_after_ingest_unless_asked_not_to(
