@@ -216,9 +216,10 @@ def _ingest_file(
     previous = store.submission(sha)
     if previous is not None and previous["status"] != "unreadable":
         return _already(path, sha, previous)
-    archiving = pool.submit(store.raw.put, path, sha) if size <= options.max_bytes else None
+    data = content.data if content is not None else None
+    archiving = pool.submit(store.raw.put, path, sha, data) if size <= options.max_bytes else None
     result, checked, spec = check_file(path, specs, options, content)
-    del content  # the bytes are parsed: do not hold them through the writes
+    del content, data  # the bytes are parsed and archived: do not hold them through the writes
     received = archiving.result().received_at if archiving else datetime.now(UTC)
     if catalogue is not None:
         catalogue.fill(result.issues, spec)

@@ -253,3 +253,25 @@ def test_as_of_a_version_or_time_the_table_does_not_have_is_a_usage_error(
     with pytest.raises(UsageError, match="inspections did not exist yet at"):
         read_table(store, "inspections", as_of=datetime(2000, 1, 1, tzinfo=UTC))
     assert read_table(store, "inspections", as_of=datetime.now(UTC)).height == 27
+
+
+# -- the raw archive ---------------------------------------------------------------------------
+
+
+def test_archive_keeps_the_bytes_the_caller_hashed(tmp_path: Path) -> None:
+    import hashlib
+
+    from qsync.store.archive import RawArchive
+
+    archive = RawArchive(StoreLocation.parse(str(tmp_path / "store"), tmp_path))
+    source = tmp_path / "iqc.csv"
+    source.write_bytes("批次号,不良数\nL1,0\n".encode())
+    data = source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    source.write_bytes(b"changed after hashing")
+    stored = archive.put(source, sha, data)
+    assert stored.created and archive.read(sha) == data
+    with pytest.raises(StoreError) as refused:
+        RawArchive(StoreLocation.parse(str(tmp_path / "other"), tmp_path)).put(source, sha)
+    assert refused.value.reference == "file-changed"
+    assert not (tmp_path / "other" / "raw" / sha).exists()

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from qsync.errors import StoreError
 from qsync.store import delta
@@ -48,15 +49,17 @@ class RawArchive:
         """Where the file with this hash is (or would be) archived."""
         return self.location.join(FOLDER, sha256)
 
-    def put(self, source: Path, sha256: str) -> ArchivedFile:
+    def put(self, source: Path, sha256: str, data: bytes | None = None) -> ArchivedFile:
         """Archive ``source``, whose content hash the caller computed as ``sha256``.
 
-        The bytes are hashed again while copied; if they differ (the file changed in the
-        meantime) nothing is archived and a :class:`StoreError` is raised.
+        ``data``, when given, are the very bytes the caller hashed: they are archived as they
+        are. Otherwise the file is read and hashed again while copied; if its bytes differ
+        (the file changed in the meantime) nothing is archived and a :class:`StoreError` is
+        raised.
         """
         if self.location.is_local:
-            return self._put_local(source, sha256)
-        return self._put_remote(source, sha256)
+            return self._put_local(source, sha256, data)
+        return self._put_remote(source, sha256, data)
 
     def read(self, sha256: str) -> bytes:
         """The archived bytes."""
@@ -71,7 +74,7 @@ class RawArchive:
                 ) from None
         return delta.get_object(self.location.root, self.location.storage_options, _key(sha256))
 
-    def _put_local(self, source: Path, sha256: str) -> ArchivedFile:
+    def _put_local(self, source: Path, sha256: str, data: bytes | None) -> ArchivedFile:
         folder = self.location.path / FOLDER
         final = folder / sha256
         if final.exists():
@@ -79,15 +82,14 @@ class RawArchive:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             temp = folder / f".tmp-{sha256[:16]}-{uuid.uuid4().hex}"
-            digest = hashlib.sha256()
             try:
-                with source.open("rb") as reader, temp.open("wb") as writer:
-                    for chunk in iter(lambda: reader.read(CHUNK), b""):
-                        digest.update(chunk)
-                        writer.write(chunk)
+                with temp.open("wb") as writer:
+                    if data is None:
+                        _copy_hashed(source, writer, sha256)
+                    else:
+                        writer.write(data)
                     writer.flush()
                     os.fsync(writer.fileno())
-                _check_hash(source, sha256, digest.hexdigest())
                 os.replace(temp, final)
             finally:
                 temp.unlink(missing_ok=True)
@@ -100,18 +102,26 @@ class RawArchive:
             ) from None
         return ArchivedFile(sha256, str(final), _mtime(final), created=True)
 
-    def _put_remote(self, source: Path, sha256: str) -> ArchivedFile:
+    def _put_remote(self, source: Path, sha256: str, data: bytes | None) -> ArchivedFile:
         root, options = self.location.root, self.location.storage_options
         found, written = delta.object_info(root, options, _key(sha256))
         if found:
             return ArchivedFile(sha256, self.path_of(sha256), written or _now(), created=False)
-        digest = hashlib.sha256()
-        with source.open("rb") as reader:
-            data = reader.read()
-        digest.update(data)
-        _check_hash(source, sha256, digest.hexdigest())
+        if data is None:
+            data = source.read_bytes()
+            _check_hash(source, sha256, hashlib.sha256(data).hexdigest())
         delta.put_object(root, options, _key(sha256), _chunks(data))
         return ArchivedFile(sha256, self.path_of(sha256), _now(), created=True)
+
+
+def _copy_hashed(source: Path, writer: BinaryIO, sha256: str) -> None:
+    """Copy ``source`` to ``writer``, checking that its bytes still hash to ``sha256``."""
+    digest = hashlib.sha256()
+    with source.open("rb") as reader:
+        for chunk in iter(lambda: reader.read(CHUNK), b""):
+            digest.update(chunk)
+            writer.write(chunk)
+    _check_hash(source, sha256, digest.hexdigest())
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:
