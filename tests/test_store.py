@@ -248,7 +248,7 @@ def test_as_of_a_version_or_time_the_table_does_not_have_is_a_usage_error(
     with pytest.raises(UsageError, match="inspections has no version 9") as caught:
         read_table(store, "inspections", as_of=9)
     assert caught.value.hint == (
-        "Versions run from 0 to 1; `qsync history inspections` lists them."
+        "Versions run from 0 to 0; `qsync history inspections` lists them."
     )
     with pytest.raises(UsageError, match="inspections did not exist yet at"):
         read_table(store, "inspections", as_of=datetime(2000, 1, 1, tzinfo=UTC))

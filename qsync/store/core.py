@@ -132,6 +132,11 @@ class Store:
     ) -> int:
         """Write ``frame`` to ``table`` keyed on ``key`` (see the module docstring); returns
         the table's version afterwards. ``frame`` must already be conformed to its schema."""
+        target = self.target(table)
+        # The first rows of a table create it: one commit, and nothing to match against.
+        first = exclusive and frame.height > 0 and not delta.exists(target)
+        if first and delta.create(target, frame.schema, description, frame, metadata):
+            return 0
         target = self._ensure(table, frame.schema, description)
         frame, evolve = align(frame, delta.schema(target), table)
         if frame.height == 0:

@@ -126,16 +126,24 @@ def _check_as_of(table: DeltaTable, as_of: AsOf, target: Target) -> None:
     )
 
 
-def create(target: Target, schema: pl.Schema, description: str) -> None:
-    """Create an empty table (a no-op when another writer created it first)."""
+def create(
+    target: Target,
+    schema: pl.Schema,
+    description: str,
+    rows: pl.DataFrame | None = None,
+    metadata: dict[str, str] | None = None,
+) -> bool:
+    """Create the table, empty or holding its first ``rows`` (one commit, with ``metadata``).
+
+    Returns False, writing nothing, when another writer created it first.
+    """
     import polars as pl
-    from deltalake import CommitProperties
     from deltalake.exceptions import CommitFailedError, DeltaError
 
-    empty = pl.DataFrame(schema=schema)
+    first = pl.DataFrame(schema=schema) if rows is None else rows
     try:
         with engine_errors(target, f"create {target.label}"):
-            empty.write_delta(
+            first.write_delta(
                 target.uri,
                 mode="error",
                 storage_options=target.options,
@@ -143,14 +151,14 @@ def create(target: Target, schema: pl.Schema, description: str) -> None:
                 delta_write_options={
                     "configuration": TABLE_PROPERTIES,
                     "description": description,
-                    "commit_properties": CommitProperties(
-                        custom_metadata={"qsync.operation": "create"}
-                    ),
+                    "commit_properties": _commit(metadata or {"qsync.operation": "create"}),
                 },
             )
     except (CommitFailedError, DeltaError, StoreError):
         if not exists(target):
             raise
+        return False
+    return True
 
 
 def schema(target: Target) -> pl.Schema:
