@@ -104,21 +104,47 @@ class Genealogy:
         )
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One column of a lookup part: JSON texts, per row or through dictionary codes."""
+
+    name: str
+    values: StringTable
+    codes: memoryview | None
+
+    @classmethod
+    def open(cls, pack: Pack, name: str) -> _Column:
+        section = f"col.{name}"
+        codes = pack.ints(f"{section}.codes") if pack.has(f"{section}.codes") else None
+        return cls(name, StringTable.open(pack, f"{section}.values"), codes)
+
+    def value(self, row: int) -> Any:
+        """The value of ``row``, decoded from its JSON text."""
+        position = row if self.codes is None else self.codes[row]
+        return None if position < 0 else json.loads(self.values.get(position))
+
+
 class Lookup:
-    """Read access to a lookup part: the rows of a key (none when the table is absent)."""
+    """Read access to a lookup part: the rows of a key (none when the table is absent).
+
+    See :mod:`qsync.trace.build` for the layout: a row is assembled from its columns only when
+    a key is asked for.
+    """
 
     def __init__(self, pack: Pack) -> None:
         self.meta = pack.meta
         self.keys = StringTable.open(pack, "keys")
-        self._rows = StringTable.open(pack, "rows")
+        self._starts = pack.ints("rows.start") if pack.has("rows.start") else None
+        self._columns = [_Column.open(pack, name) for name in self.meta["columns"]]
 
     def rows(self, key: str) -> list[dict[str, Any]]:
         """Every row stored under ``key`` (in table order); ``[]`` when none."""
         position = self.keys.find(key)
         if position is None:
             return []
-        rows: list[dict[str, Any]] = json.loads(self._rows.get(position))
-        return rows
+        starts = self._starts
+        span = [position] if starts is None else range(starts[position], starts[position + 1])
+        return [{column.name: column.value(row) for column in self._columns} for row in span]
 
     def __contains__(self, key: str) -> bool:
         return self.keys.find(key) is not None

@@ -2,7 +2,8 @@
 
 Layout: ``QSTRACE1`` magic, the header length (8 bytes, little-endian), the UTF-8 JSON header,
 then each section padded to 8 bytes. The header holds caller metadata (``meta``) and where
-each section lies and what it holds (``q`` int64, ``i`` int32, ``d`` float64, ``B`` bytes).
+each section lies and what it holds (``q`` int64, ``i`` int32, ``h`` int16, ``b`` int8,
+``d`` float64, ``B`` bytes).
 
 A pack is written to a temporary file and renamed into place, so a reader sees the old file
 or the new one, never half of one, and a process that has the old one mapped keeps it. Reading
@@ -122,7 +123,7 @@ class Pack:
         return self._view[start : start + section["bytes"]]
 
     def ints(self, name: str) -> memoryview[int]:
-        """An int32 (``i``) or int64 (``q``) section as a read-only sequence of ints."""
+        """An integer section (``q``, ``i``, ``h`` or ``b``) as a read-only sequence of ints."""
         return self.raw(name).cast(self._sections[name]["type"])
 
     def floats(self, name: str) -> memoryview[float]:

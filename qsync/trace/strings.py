@@ -1,32 +1,17 @@
 """Sorted string tables inside a pack: position → text, and text → position by bisection.
 
 A table is two sections: ``<name>.offsets`` (int64, one more than the strings) and
-``<name>.blob`` (the UTF-8 bytes, concatenated in byte order, which for UTF-8 is code-point
-order). Looking a lot up among two million costs about twenty slices of the mapped file.
+``<name>.blob`` (the UTF-8 bytes, concatenated). Lot and key tables are sorted in byte order,
+which for UTF-8 is code-point order; dictionaries of values need not be (they are read by
+position only). Looking a lot up among two million costs about twenty slices of the mapped
+file. :func:`qsync.trace.build.string_table` writes a table.
 """
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass
 
 from qsync.trace.packfile import Pack
-
-
-def encode_strings(name: str, values: list[str]) -> dict[str, array[int] | bytes]:
-    """Sections for a string table of ``values`` (kept in the given order).
-
-    >>> sections = encode_strings("lots", ["A1", "B22"])
-    >>> sections["lots.offsets"].tolist(), sections["lots.blob"]
-    ([0, 2, 5], b'A1B22')
-    """
-    encoded = [v.encode("utf-8") for v in values]
-    offsets = array("q", [0])
-    total = 0
-    for item in encoded:
-        total += len(item)
-        offsets.append(total)
-    return {f"{name}.offsets": offsets, f"{name}.blob": b"".join(encoded)}
 
 
 @dataclass
