@@ -224,6 +224,7 @@ def _ingest_file(
     if catalogue is not None:
         catalogue.fill(result.issues, spec)
     rows = split_rows(checked, Provenance(sha, path.name, received))
+    quarantine = pool.submit(rows.finish)  # on the other core while the accepted rows are written
     done = _outcome(path, sha, result, spec if checked else None, rows)
     metadata = {"qsync.operation": "ingest", "qsync.submission": sha, "qsync.file": path.name}
     with store.writer(exclusive, on_wait):
@@ -241,6 +242,7 @@ def _ingest_file(
                 description=f"qsync: {batch.spec.title.en}",
             )
             done.table_version = version if done.table_version is None else done.table_version
+        quarantine.result()
         if rows.rows_rejected:
             store.quarantine(rows.quarantine(), metadata, exclusive)
         record = _record(done, path, result, rows, received)

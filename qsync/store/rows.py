@@ -6,8 +6,11 @@ one of the two, so ``rows_read == rows_accepted + rows_rejected`` for every file
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from qsync.model import Issue
@@ -49,32 +52,49 @@ class Batch:
 
 @dataclass
 class Rows:
-    """Everything one file contributes to the store."""
+    """Everything one file contributes to the store.
+
+    The accepted rows (``batches``) and the counts are ready at once; the quarantine rows
+    and the file-level issues are assembled by :meth:`finish` (which :meth:`quarantine` and
+    :attr:`file_issues` call), so that a caller can run it while the accepted rows are
+    written.
+    """
 
     batches: dict[str, Batch] = field(default_factory=dict)
-    rejected: list[pl.DataFrame] = field(default_factory=list)
     rows_read: int = 0
-    file_issues: list[str] = field(default_factory=list)
-    """File-level issues (not at a data row), as JSON objects."""
+    rows_rejected: int = 0
+    """Rows going to quarantine."""
     suppliers: set[str] = field(default_factory=set)
+    _rejected: list[pl.DataFrame] = field(default_factory=list)
+    _file_issues: list[str] = field(default_factory=list)
+    _pending: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def rows_accepted(self) -> int:
         """Rows going to canonical tables."""
         return sum(b.frame.height for b in self.batches.values())
 
+    def finish(self) -> None:
+        """Assemble the quarantine rows and file-level issues (once; thread-safe)."""
+        with self._lock:
+            while self._pending:
+                self._pending.pop(0)()
+
     @property
-    def rows_rejected(self) -> int:
-        """Rows going to quarantine."""
-        return sum(f.height for f in self.rejected)
+    def file_issues(self) -> list[str]:
+        """File-level issues (not at a data row), as JSON objects."""
+        self.finish()
+        return self._file_issues
 
     def quarantine(self) -> pl.DataFrame:
         """All rejected rows, conformed to the quarantine schema."""
         import polars as pl
 
-        if not self.rejected:
+        self.finish()
+        if not self._rejected:
             return pl.DataFrame(schema=quarantine_schema())
-        return pl.concat(self.rejected, how="vertical")
+        return pl.concat(self._rejected, how="vertical")
 
 
 _ISSUE_FIELDS = (
@@ -135,8 +155,23 @@ def _split_one(checked: CheckedTable, origin: Provenance, rows: Rows) -> None:
     if "supplier_id" in frame.columns:  # the valid codes, else whatever the file says
         codes = stored["supplier_id"] if stored.height else frame["supplier_id"]
         rows.suppliers.update(codes.drop_nulls().unique().to_list())
+    rows.rows_rejected += int(rejected.sum())
+    rows._pending.append(partial(_quarantine_one, checked, frame, rejected, guard_issues, rows))
+
+
+def _quarantine_one(
+    checked: CheckedTable,
+    frame: pl.DataFrame,
+    rejected: pl.Series,
+    guard_issues: list[Issue],
+    rows: Rows,
+) -> None:
+    """The quarantine rows of one table (with their issues) and its file-level issues."""
+    import polars as pl
+
+    spec, raw = checked.table.spec, checked.table.raw
     located, file_level = _issue_frames([*checked.issues, *guard_issues], frame)
-    rows.file_issues += file_level["json"].to_list()
+    rows._file_issues += file_level["json"].to_list()
     if not rejected.any():
         return
     per_row = located.group_by(PAGE, ROW).agg(pl.col("json").str.join(",").alias("row_issues"))
@@ -152,7 +187,7 @@ def _split_one(checked: CheckedTable, origin: Provenance, rows: Rows) -> None:
         _values_json(raw.frame.filter(rejected), raw.headers).alias("values"),
         ("[" + issues.fill_null("") + "]").alias("issues"),
     ).drop("row_issues")
-    rows.rejected.append(conform(quarantined, quarantine_schema(), "quarantine"))
+    rows._rejected.append(conform(quarantined, quarantine_schema(), "quarantine"))
 
 
 def _issue_frames(issues: list[Issue], frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
