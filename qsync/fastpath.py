@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,23 +49,37 @@ def sha256_and_plain(data: bytes) -> tuple[str, bool]:
     return digest.hexdigest(), plain
 
 
-@dataclass(frozen=True)
 class FileBytes:
-    """A file's bytes with what one pass over them learnt: its SHA-256 and whether it is plain.
+    """A file's bytes, with their SHA-256 and plainness computed once (possibly meanwhile).
 
-    ``qsync ingest`` hashes a file before anything else (to skip one already stored); handing
-    the bytes on lets the reader skip reading and hashing them a second time.
+    ``qsync ingest`` reads a file, starts scanning it on a worker thread and hands it to the
+    reader, which parses while the scan runs and asks for the result only at the end: the
+    file is read and hashed once, and the hash costs no time of its own.
     """
 
-    data: bytes
-    sha256: str
-    plain: bool
+    def __init__(self, data: bytes, pool: Executor | None = None) -> None:
+        self.data = data
+        self._scan: Future[tuple[str, bool]]
+        if pool is None:
+            self._scan = Future()
+            self._scan.set_result(sha256_and_plain(data))
+        else:
+            self._scan = pool.submit(sha256_and_plain, data)
 
     @classmethod
-    def load(cls, path: Path) -> FileBytes:
-        """Read ``path`` whole and scan it once (raises ``OSError`` as ``read_bytes`` does)."""
-        data = path.read_bytes()
-        return cls(data, *sha256_and_plain(data))
+    def load(cls, path: Path, pool: Executor | None = None) -> FileBytes:
+        """Read ``path`` whole (raises ``OSError`` as ``read_bytes`` does); scan it on ``pool``
+        (a worker thread) or, without one, at once."""
+        return cls(path.read_bytes(), pool)
+
+    def fingerprint(self) -> tuple[str, bool]:
+        """The SHA-256 (hex) and plainness of the bytes, waiting for the scan if needed."""
+        return self._scan.result()
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes (hex)."""
+        return self.fingerprint()[0]
 
 
 def mark_plain(frame: pl.DataFrame) -> None:

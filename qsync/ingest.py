@@ -8,7 +8,8 @@ Write order, and why a crash (even ``kill -9``) at any moment is safe
 ----------------------------------------------------------------------
 For each file:
 
-1. hash the file; a sha256 that already has a ``submissions`` row was ingested: skip it;
+1. hash the file (a CSV is read once, and hashed while it is parsed); a sha256 that already
+   has a ``submissions`` row was ingested: skip it;
 2. archive the bytes at ``raw/<sha256>`` (temp file, fsync, atomic rename) — in parallel
    with validation, but always finished before anything below;
 3. under the writer lock: look for the ``submissions`` row again (another process may have
@@ -48,7 +49,14 @@ from qsync.fastpath import FileBytes
 from qsync.model import FileResult, Issue
 from qsync.store.core import SUPERSEDES
 from qsync.store.rows import Provenance, Rows, issue_json, split_rows
-from qsync.submission import SUPPORTED, CheckOptions, check_file, expand_paths, file_sha256
+from qsync.submission import (
+    SUPPORTED,
+    CheckOptions,
+    check_read,
+    expand_paths,
+    file_sha256,
+    read_file,
+)
 
 if TYPE_CHECKING:
     from qsync.config import Workspace
@@ -206,8 +214,9 @@ def _ingest_file(
 ) -> FileIngest:
     try:
         size = path.stat().st_size
-        content = _read_csv_bytes(path, size, options.max_bytes)
-        sha = content.sha256 if content else file_sha256(path)
+        content = _read_csv_bytes(path, size, options.max_bytes, pool)
+        read = read_file(path, specs, options, content) if content else None
+        sha = (read.result.sha256 if read else None) or file_sha256(path)
     except OSError as exc:
         issue = Issue(str(path), "unreadable-file", params={"reason": exc.strerror})
         return FileIngest(
@@ -218,8 +227,8 @@ def _ingest_file(
         return _already(path, sha, previous)
     data = content.data if content is not None else None
     archiving = pool.submit(store.raw.put, path, sha, data) if size <= options.max_bytes else None
-    result, checked, spec = check_file(path, specs, options, content)
-    del content, data  # the bytes are parsed and archived: do not hold them through the writes
+    del content, data  # the archive holds the bytes while it needs them
+    result, checked, spec = check_read(read or read_file(path, specs, options))
     received = archiving.result().received_at if archiving else datetime.now(UTC)
     if catalogue is not None:
         catalogue.fill(result.issues, spec)
@@ -250,12 +259,15 @@ def _ingest_file(
     return done
 
 
-def _read_csv_bytes(path: Path, size: int, max_bytes: int) -> FileBytes | None:
-    """A CSV's bytes, hashed, for the reader to reuse; ``None`` for other formats (their
-    readers do not need the bytes in memory) and for files over the size limit."""
+def _read_csv_bytes(
+    path: Path, size: int, max_bytes: int, pool: ThreadPoolExecutor
+) -> FileBytes | None:
+    """A CSV's bytes for the reader, hashed on ``pool`` while it parses them; ``None`` for
+    other formats (hashed first, their readers do not need the bytes in memory) and for
+    files over the size limit."""
     if SUPPORTED.get(path.suffix.lower(), "csv") != "csv" or size > max_bytes:
         return None
-    return FileBytes.load(path)
+    return FileBytes.load(path, pool)
 
 
 def _already(path: Path, sha: str, previous: dict[str, Any]) -> FileIngest:

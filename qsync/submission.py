@@ -247,21 +247,30 @@ def _rejected(table: NormalisedTable, errors: list[Issue]) -> pl.Series:
     return column.is_in(list(rows)).fill_null(False).alias("rejected")
 
 
-def check_file(
+@dataclass
+class ReadFile:
+    """A supplier file read, not yet checked: its result so far and its raw tables."""
+
+    path: Path
+    result: FileResult
+    tables: list[RawTable]
+    indexes: list[AliasIndex]
+
+
+def read_file(
     path: Path,
     specs: dict[str, Spec],
     options: CheckOptions | None = None,
     content: FileBytes | None = None,
-) -> tuple[FileResult, list[CheckedTable], Spec | None]:
-    """Validate one supplier file; unreadable files become a result with one issue.
+) -> ReadFile:
+    """The first half of :func:`check_file`: read the tables (and the file's sha256).
 
-    ``content`` is the file's bytes when the caller has read and hashed them already.
+    An unreadable file gives a result with one issue and no table. ``content`` is the file's
+    bytes when the caller has read them already (their scan may still be running).
     """
     options = options or CheckOptions()
     indexes = _indexes(specs, options.kind)
     result = FileResult(file=str(path), format=SUPPORTED.get(path.suffix.lower(), "csv"))
-    checked: list[CheckedTable] = []
-    spec: Spec | None = None
     try:
         tables = read_tables(path, indexes, options, content)
         read_sha = tables[0].sha256 if tables else None
@@ -276,9 +285,17 @@ def check_file(
             result.sha256 = content.sha256 if content else file_sha256(path)
         except OSError:
             result.sha256 = None
-        return result, checked, None
-    matches = [(raw, best_match(raw.headers, indexes)) for raw in tables]
-    several = len(tables) > 1 and any(m is not None and is_table_of(m) for _, m in matches)
+        return ReadFile(path, result, [], indexes)
+    return ReadFile(path, result, tables, indexes)
+
+
+def check_read(read: ReadFile) -> tuple[FileResult, list[CheckedTable], Spec | None]:
+    """The second half of :func:`check_file`: match, normalise and validate the tables read."""
+    result, indexes = read.result, read.indexes
+    checked: list[CheckedTable] = []
+    spec: Spec | None = None
+    matches = [(raw, best_match(raw.headers, indexes)) for raw in read.tables]
+    several = len(read.tables) > 1 and any(m is not None and is_table_of(m) for _, m in matches)
     for raw, match in matches:
         result.encoding = raw.encoding
         result.notes.extend(raw.notes)
@@ -286,7 +303,7 @@ def check_file(
             # A workbook's other sheets (instructions, a field list) are not data tables.
             params = {"sheet": raw.sheet, "reason": "no-header"}
             result.notes.append(
-                Issue(str(path), "sheet-skipped", "info", sheet=raw.sheet, params=params)
+                Issue(str(read.path), "sheet-skipped", "info", sheet=raw.sheet, params=params)
             )
             continue
         table_spec, table, issues = check_raw(raw, indexes, match)
@@ -298,6 +315,19 @@ def check_file(
             result.rows += table.table.frame.height
             result.invalid_rows += table.invalid_rows
     return result, checked, spec
+
+
+def check_file(
+    path: Path,
+    specs: dict[str, Spec],
+    options: CheckOptions | None = None,
+    content: FileBytes | None = None,
+) -> tuple[FileResult, list[CheckedTable], Spec | None]:
+    """Validate one supplier file; unreadable files become a result with one issue.
+
+    ``content`` is the file's bytes when the caller has read them already.
+    """
+    return check_read(read_file(path, specs, options, content))
 
 
 def is_table_of(match: HeaderMatch) -> bool:

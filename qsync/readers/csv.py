@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from qsync.chunks import chunked_like
 from qsync.errors import SupplierFileError
-from qsync.fastpath import FileBytes, mark_plain, sha256_and_plain
+from qsync.fastpath import FileBytes, mark_plain
 from qsync.model import Issue
 from qsync.readers.base import ROW, RawTable
 from qsync.readers.text import HEAD_BYTES, HeaderScore, decode, utf8_head
@@ -61,11 +61,6 @@ def _refuse_binary(path: Path, head: bytes) -> None:
             reference="binary-file",
             location=str(path),
         )
-
-
-def _fingerprint(data: bytes, content: FileBytes | None) -> tuple[str, bool]:
-    """SHA-256 and plainness of ``data``: the caller's when it already scanned them."""
-    return (content.sha256, content.plain) if content is not None else sha256_and_plain(data)
 
 
 def _parse(utf8: bytes, delimiter: str) -> pl.DataFrame:
@@ -164,9 +159,9 @@ def read_csv(
     table = RawTable(file=name, frame=pl.DataFrame(), headers=[], format="csv")
     # hashlib releases the GIL on large buffers: hash while Polars parses (and, while each
     # block is in the cache, note whether the file holds any byte of whitespace or
-    # full-width forms: see qsync.fastpath).
+    # full-width forms: see qsync.fastpath). The caller may have started that scan already.
     helpers = ThreadPoolExecutor(max_workers=2)
-    hashing = helpers.submit(_fingerprint, data, content)
+    scan = content or FileBytes(data, helpers)
     head = None if encoding else utf8_head(data, header_score)
     frame = None
     ragged: list[tuple[int, int]] = []
@@ -231,7 +226,7 @@ def read_csv(
             kept = pl.repeat(True, body.height, dtype=pl.Boolean, eager=True)
             body = body.filter(kept.scatter(blank, False))
     table.frame = body
-    table.sha256, plain = hashing.result()
+    table.sha256, plain = scan.fingerprint()
     helpers.shutdown(wait=False)
     if plain and single_lines and text is None:
         mark_plain(table.frame)
