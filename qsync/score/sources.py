@@ -43,8 +43,12 @@ def month_deliveries(deliveries: pl.LazyFrame, month: Month, rules: ScorecardRul
 
     On time: ``delivered_date <= promised_date + tolerance_days`` (early counts as on time).
     """
-    late_after = pl.col("promised_date") + pl.duration(days=rules.delivery.tolerance_days)
-    return deliveries.filter(in_month(pl.col("promised_date"), month)).with_columns(
+    promised = pl.col("promised_date")
+    tolerance = rules.delivery.tolerance_days
+    # Date + duration converts every row to a datetime and back (~18x slower than comparing
+    # dates): skip it for the default tolerance of 0 days.
+    late_after = promised + pl.duration(days=tolerance) if tolerance else promised
+    return deliveries.filter(in_month(promised, month)).with_columns(
         on_time=(pl.col("delivered_date") <= late_after).fill_null(False)
     )
 
