@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import polars as pl
@@ -146,15 +145,20 @@ def test_s3_location_takes_credentials_from_the_aws_environment() -> None:
 def test_a_second_writer_waits_and_is_told_who_holds_the_lock(tmp_path: Path) -> None:
     seen: list[LockHolder] = []
     order: list[str] = []
+    waiting = threading.Event()
+
+    def told(holder: LockHolder) -> None:
+        seen.append(holder)
+        waiting.set()
 
     def second() -> None:
-        with store_lock(tmp_path, seen.append):
+        with store_lock(tmp_path, told):
             order.append("second")
 
     with store_lock(tmp_path):
         thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.3)
+        assert waiting.wait(5), "the second writer was never told to wait"
         order.append("first done")
     thread.join(5)
     assert order == ["first done", "second"]
