@@ -226,16 +226,22 @@ def _ingest_file(
     if previous is not None and previous["status"] != "unreadable":
         return _already(path, sha, previous)
     data = content.data if content is not None else None
-    archiving = pool.submit(store.raw.put, path, sha, data) if size <= options.max_bytes else None
+    received = store.raw.received_at(sha)
+    archiving = (
+        pool.submit(store.raw.put, path, sha, data, received) if size <= options.max_bytes else None
+    )
     del content, data  # the archive holds the bytes while it needs them
     result, checked, spec = check_read(read or read_file(path, specs, options))
-    received = archiving.result().received_at if archiving else datetime.now(UTC)
+    if received is None:  # an object store: known once the object is written
+        received = archiving.result().received_at if archiving else datetime.now(UTC)
     if catalogue is not None:
         catalogue.fill(result.issues, spec)
     rows = split_rows(checked, Provenance(sha, path.name, received))
     quarantine = pool.submit(rows.finish)  # on the other core while the accepted rows are written
     done = _outcome(path, sha, result, spec if checked else None, rows)
     metadata = {"qsync.operation": "ingest", "qsync.submission": sha, "qsync.file": path.name}
+    if archiving is not None:
+        archiving.result()  # the raw file is durable before any row of it is written
     with store.writer(exclusive, on_wait):
         previous = store.submission(sha)
         if previous is not None and previous["status"] != "unreadable":

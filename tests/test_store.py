@@ -273,8 +273,12 @@ def test_archive_keeps_the_bytes_the_caller_hashed(tmp_path: Path) -> None:
     data = source.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     source.write_bytes(b"changed after hashing")
-    stored = archive.put(source, sha, data)
+    received = archive.received_at(sha)
+    assert received is not None
+    stored = archive.put(source, sha, data, received)
     assert stored.created and archive.read(sha) == data
+    # The time given before the copy is the archived file's own: a re-run finds the same.
+    assert stored.received_at == received == archive.received_at(sha)
     with pytest.raises(StoreError) as refused:
         RawArchive(StoreLocation.parse(str(tmp_path / "other"), tmp_path)).put(source, sha)
     assert refused.value.reference == "file-changed"

@@ -17,7 +17,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,16 +49,32 @@ class RawArchive:
         """Where the file with this hash is (or would be) archived."""
         return self.location.join(FOLDER, sha256)
 
-    def put(self, source: Path, sha256: str, data: bytes | None = None) -> ArchivedFile:
+    def received_at(self, sha256: str) -> datetime | None:
+        """When this content was first archived, known before :meth:`put` finishes: the
+        archived file's time, or now for content not archived yet (``put(...,
+        received=...)`` then gives the file exactly that time). ``None`` on an object store,
+        where it is known once the object is written."""
+        if not self.location.is_local:
+            return None
+        final = self.location.path / FOLDER / sha256
+        return _mtime(final) if final.exists() else _now()
+
+    def put(
+        self,
+        source: Path,
+        sha256: str,
+        data: bytes | None = None,
+        received: datetime | None = None,
+    ) -> ArchivedFile:
         """Archive ``source``, whose content hash the caller computed as ``sha256``.
 
         ``data``, when given, are the very bytes the caller hashed: they are archived as they
         are. Otherwise the file is read and hashed again while copied; if its bytes differ
         (the file changed in the meantime) nothing is archived and a :class:`StoreError` is
-        raised.
+        raised. ``received`` (from :meth:`received_at`) becomes a new local file's time.
         """
         if self.location.is_local:
-            return self._put_local(source, sha256, data)
+            return self._put_local(source, sha256, data, received)
         return self._put_remote(source, sha256, data)
 
     def read(self, sha256: str) -> bytes:
@@ -74,7 +90,9 @@ class RawArchive:
                 ) from None
         return delta.get_object(self.location.root, self.location.storage_options, _key(sha256))
 
-    def _put_local(self, source: Path, sha256: str, data: bytes | None) -> ArchivedFile:
+    def _put_local(
+        self, source: Path, sha256: str, data: bytes | None, received: datetime | None
+    ) -> ArchivedFile:
         folder = self.location.path / FOLDER
         final = folder / sha256
         if final.exists():
@@ -89,6 +107,9 @@ class RawArchive:
                     else:
                         writer.write(data)
                     writer.flush()
+                    if received is not None:
+                        stamp = _ns(received)
+                        os.utime(writer.fileno(), ns=(stamp, stamp))
                     os.fsync(writer.fileno())
                 os.replace(temp, final)
             finally:
@@ -148,8 +169,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _mtime(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    """A file's modification time, to the microsecond (exactly, with integer arithmetic)."""
+    return _EPOCH + path.stat().st_mtime_ns // 1000 * _MICROSECOND
+
+
+def _ns(moment: datetime) -> int:
+    """``moment`` as nanoseconds since the epoch, exactly (:func:`_mtime` reads it back)."""
+    return (moment - _EPOCH) // _MICROSECOND * 1000
 
 
 def _fsync_dir(folder: Path) -> None:

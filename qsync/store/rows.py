@@ -54,17 +54,17 @@ class Batch:
 class Rows:
     """Everything one file contributes to the store.
 
-    The accepted rows (``batches``) and the counts are ready at once; the quarantine rows
-    and the file-level issues are assembled by :meth:`finish` (which :meth:`quarantine` and
-    :attr:`file_issues` call), so that a caller can run it while the accepted rows are
-    written.
+    The accepted rows (``batches``) and the counts are ready at once; the quarantine rows,
+    the file-level issues and the supplier codes are assembled by :meth:`finish` (which
+    :meth:`quarantine`, :attr:`file_issues` and :attr:`suppliers` call), so that a caller
+    can run it while the accepted rows are written.
     """
 
     batches: dict[str, Batch] = field(default_factory=dict)
     rows_read: int = 0
     rows_rejected: int = 0
     """Rows going to quarantine."""
-    suppliers: set[str] = field(default_factory=set)
+    _suppliers: set[str] = field(default_factory=set)
     _rejected: list[pl.DataFrame] = field(default_factory=list)
     _file_issues: list[str] = field(default_factory=list)
     _pending: list[Callable[[], None]] = field(default_factory=list)
@@ -80,6 +80,12 @@ class Rows:
         with self._lock:
             while self._pending:
                 self._pending.pop(0)()
+
+    @property
+    def suppliers(self) -> set[str]:
+        """The supplier codes of the file's rows."""
+        self.finish()
+        return self._suppliers
 
     @property
     def file_issues(self) -> list[str]:
@@ -152,11 +158,16 @@ def _split_one(checked: CheckedTable, origin: Provenance, rows: Rows) -> None:
     rows.batches[spec.table] = Batch(
         spec, stored if earlier is None else pl.concat([earlier.frame, stored])
     )
-    if "supplier_id" in frame.columns:  # the valid codes, else whatever the file says
-        codes = stored["supplier_id"] if stored.height else frame["supplier_id"]
-        rows.suppliers.update(codes.drop_nulls().unique().to_list())
     rows.rows_rejected += int(rejected.sum())
+    rows._pending.append(partial(_suppliers, frame, stored, rows))
     rows._pending.append(partial(_quarantine_one, checked, frame, rejected, guard_issues, rows))
+
+
+def _suppliers(frame: pl.DataFrame, stored: pl.DataFrame, rows: Rows) -> None:
+    """The supplier codes of a table: the valid ones, else whatever the file says."""
+    if "supplier_id" in frame.columns:
+        codes = stored["supplier_id"] if stored.height else frame["supplier_id"]
+        rows._suppliers.update(codes.drop_nulls().unique().to_list())
 
 
 def _quarantine_one(
