@@ -203,10 +203,9 @@ def build_genealogy(table: Path, version: int | None) -> Built:
         .collect()
     )
     lots = pl.concat([frame["parent_lot"], frame["child_lot"]]).unique().sort()
-    as_code = pl.Enum(lots)  # a hash lookup per row, codes in sorted order
-    edges = frame.with_columns(
-        parent=pl.col("parent_lot").cast(as_code).to_physical().cast(pl.Int32),
-        child=pl.col("child_lot").cast(as_code).to_physical().cast(pl.Int32),
+    edges = frame.with_columns(  # a lot's code is its position among the sorted lots
+        parent=_positions(frame["parent_lot"], lots),
+        child=_positions(frame["child_lot"], lots),
     ).sort(_pair("parent", "child"), maintain_order=True)
     boundaries = pl.int_range(0, len(lots) + 1, eager=True)
     up_key = pl.arg_sort_by(_pair("child", "parent"), maintain_order=True)
