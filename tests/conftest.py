@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +41,26 @@ def write_bytes(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
+def keep_only_specs(root: Path, names: Iterable[str]) -> None:
+    """Remove every rule spec of a workspace but the files ``names``."""
+    kept = set(names)
+    for spec in (root / "rules" / "specs").glob("*.yaml"):
+        if spec.name not in kept:
+            spec.unlink()
+
+
 def keep_only_inspections(root: Path) -> None:
     """Remove every rule spec but ``inspections.yaml`` from a workspace."""
-    for spec in (root / "rules" / "specs").glob("*.yaml"):
-        if spec.name != "inspections.yaml":
-            spec.unlink()
+    keep_only_specs(root, ["inspections.yaml"])
+
+
+def store_workspace(folder: Path) -> Workspace:
+    """A workspace in ``folder`` whose rules are the inspections and deliveries specs only
+    (what the store tests ingest)."""
+    workspace = init_workspace(folder)
+    assert workspace.root is not None
+    keep_only_specs(workspace.root, ["inspections.yaml", "deliveries.yaml"])
+    return workspace
 
 
 @pytest.fixture

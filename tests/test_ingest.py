@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import store_workspace
 
 import qsync.cli.store  # noqa: F401  (registers ingest, history and show)
 from qsync.cli import main
@@ -28,18 +29,12 @@ from qsync.submission import check_file
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "csv"
 DEMO = sorted(SAMPLES.glob("*.csv"))
 ACME = SAMPLES / "iqc_oct_acme.csv"
-KEEP = {"inspections.yaml", "deliveries.yaml"}
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """A workspace whose rules are the inspections and deliveries specs only."""
-    workspace = init_workspace(tmp_path / "ws")
-    assert workspace.root is not None
-    for spec in (workspace.root / "rules" / "specs").glob("*.yaml"):
-        if spec.name not in KEEP:
-            spec.unlink()
-    return workspace
+    return store_workspace(tmp_path / "ws")
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import store_workspace
 
 import qsync.cli.store  # noqa: F401  (registers ingest, history and show)
 from qsync.cli import main
-from qsync.config import Workspace, init_workspace
+from qsync.config import Workspace
 from qsync.errors import ExitCode, StoreError
 from qsync.ingest import ingest_paths
 from qsync.spec import Spec, load_specs
@@ -23,18 +24,12 @@ from qsync.store.schema import align, conform
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "csv"
 ACME = SAMPLES / "iqc_oct_acme.csv"
-KEEP = {"inspections.yaml", "deliveries.yaml"}
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """A workspace whose rules are the inspections and deliveries specs only."""
-    workspace = init_workspace(tmp_path / "ws")
-    assert workspace.root is not None
-    for spec in (workspace.root / "rules" / "specs").glob("*.yaml"):
-        if spec.name not in KEEP:
-            spec.unlink()
-    return workspace
+    return store_workspace(tmp_path / "ws")
 
 
 @pytest.fixture

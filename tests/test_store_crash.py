@@ -19,8 +19,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import store_workspace
 
-from qsync.config import Workspace, init_workspace
+from qsync.config import Workspace
 from qsync.ingest import ingest_paths
 from qsync.spec import load_specs
 from qsync.store import Store, open_store, read_table
@@ -28,7 +29,6 @@ from qsync.submission import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data" / "csv"
-KEEP = {"inspections.yaml", "deliveries.yaml"}
 TABLES = ("inspections", "deliveries", "quarantine", "submissions")
 CHILD = textwrap.dedent(
     """
@@ -50,12 +50,7 @@ CHILD = textwrap.dedent(
 
 def new_workspace(folder: Path) -> Workspace:
     """A workspace with the inspections and deliveries specs only."""
-    ws = init_workspace(folder)
-    assert ws.root is not None
-    for spec in (ws.root / "rules" / "specs").glob("*.yaml"):
-        if spec.name not in KEEP:
-            spec.unlink()
-    return ws
+    return store_workspace(folder)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,9 @@ from pathlib import Path
 import boto3
 import polars as pl
 import pytest
+from conftest import store_workspace
 
-from qsync.config import Workspace, init_workspace
+from qsync.config import Workspace
 from qsync.ingest import ingest_paths
 from qsync.spec import load_specs
 from qsync.store import history, open_store, read_table, show
@@ -28,7 +29,6 @@ from qsync.store import history, open_store, read_table, show
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "csv"
 ACME = SAMPLES / "iqc_oct_acme.csv"
 BUCKET = "qsync-test"
-KEEP = {"inspections.yaml", "deliveries.yaml"}
 SERVER = (
     "import sys, time\n"
     "from moto.server import ThreadedMotoServer\n"
@@ -92,11 +92,8 @@ def s3_workspace(
         "AWS_ALLOW_HTTP": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    ws = init_workspace(tmp_path / "ws")
+    ws = store_workspace(tmp_path / "ws")
     assert ws.root is not None
-    for spec in (ws.root / "rules" / "specs").glob("*.yaml"):
-        if spec.name not in KEEP:
-            spec.unlink()
     settings = ws.root / "qsync.yaml"
     prefix = f"s3://{BUCKET}/{request.node.name}/store"
     settings.write_text(
