@@ -133,7 +133,8 @@ def read_csv(
 
     Raises :class:`SupplierFileError` for files that are not a table at all (empty, binary,
     over ``max_bytes``). Everything else — bad bytes, ragged rows — becomes issues.
-    ``content``, when given, is the file's bytes already read and hashed by the caller.
+    ``content``, when given, is the file's bytes already read by the caller (whose scan of
+    them may still be running: it is waited for once the text is parsed).
     """
     import polars as pl
 
