@@ -176,16 +176,16 @@ def _duplicate_keys(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame | None:
     # Rows already in order: a stable sort by key alone orders each key's rows by row, as
     # sorting by key and row would, and is far cheaper. After it a duplicate is a row whose
     # key equals the previous one, and the first row of its run is the one it repeats.
-    ordered = frame.select(*key, ROW).drop_nulls(key)
+    ordered = frame.select(*key, ROW)
+    if any(ordered[k].null_count() for k in key):
+        ordered = ordered.drop_nulls(key)
     if len(key) == 1:
         # A file listed by its key, as many are, is its own stable sort: no sort needed.
-        column = pl.col(key[0])
-        probe = ordered.select(repeat.alias("repeat"), (column >= column.shift(1)).alias("rising"))
-        if probe["rising"].all():
-            at = probe["repeat"].arg_true().to_list()
-        else:
+        values = ordered[key[0]]
+        if not values.is_sorted():
             ordered = ordered.sort(key, maintain_order=True)
-            at = ordered.select(repeat).to_series().arg_true().to_list()
+            values = ordered[key[0]]
+        at = (values == values.shift(1)).fill_null(False).arg_true().to_list()
     else:
         ordered = ordered.sort(key, maintain_order=True)
         at = ordered.select(repeat).to_series().arg_true().to_list()

@@ -361,3 +361,49 @@ def test_a_frame_replaced_after_reading_is_not_plain(tmp_path: Path) -> None:
     raw = read_csv(_write(tmp_path, "p.csv", [PLAIN_ROW]), lambda line: 1)
     assert is_plain(raw.frame)
     assert not is_plain(raw.frame.with_columns(pl.lit(" x").alias("0")))
+
+
+def _repeats_by_hand(keys: list[tuple[Any, ...]], rows: list[int]) -> list[tuple[int, int]]:
+    """(row, first row with the same key) for each row repeating an earlier key, by row."""
+    first: dict[tuple[Any, ...], int] = {}
+    found = []
+    for row, key in sorted(zip(rows, keys, strict=True)):
+        if any(part is None for part in key):
+            continue
+        if key in first:
+            found.append((row, first[key]))
+        else:
+            first[key] = row
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lots=st.lists(
+        st.one_of(st.none(), st.sampled_from(["L1", "L2", "L3", "L10", "M"])), max_size=30
+    ),
+    parts=st.lists(st.sampled_from(["P-1", "P-2"]), min_size=30, max_size=30),
+    order=st.sampled_from(["rows", "lots", "shuffled"]),
+    seed=st.integers(0, 1000),
+)
+def test_duplicate_keys_match_a_search_by_hand(
+    lots: list[str | None], parts: list[str], order: str, seed: int
+) -> None:
+    # Every path of the duplicate finder (rows in order or not, a key listed in order or
+    # not, one key column or two, keys with nulls) gives the repeats found by hand.
+    from qsync.validate import _duplicate_keys
+
+    rows = list(range(2, 2 + len(lots)))
+    if order == "lots":
+        lots = sorted(lots, key=lambda lot: (lot is not None, lot or ""))
+    elif order == "shuffled":
+        random.Random(seed).shuffle(rows)
+    for key in (["lot"], ["lot", "part"]):
+        frame = pl.DataFrame(
+            {"lot": lots, "part": parts[: len(lots)], ROW: rows},
+            schema={"lot": pl.String, "part": pl.String, ROW: pl.Int64},
+        )
+        keys = list(frame.select(key).iter_rows())
+        found = _duplicate_keys(frame, key)
+        got = [] if found is None else list(found.select(ROW, "_first").iter_rows())
+        assert got == _repeats_by_hand(keys, rows)
