@@ -17,18 +17,29 @@ from typing import Any
 
 
 def child_measure(work: Callable[[], object]) -> None:
-    """In a child: time ``work`` once and print ``{"seconds", "max_rss_mb"}`` as JSON."""
+    """In a child: time ``work`` once; print ``{"seconds", "cpu_s", "max_rss_mb"}`` as JSON.
+
+    ``cpu_s`` is the CPU time of every thread (user and system): it counts the work done
+    whatever a busy neighbour does to the wall clock.
+    """
     import resource
     import time
 
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    cpu_before = cpu()
     start = time.perf_counter()
     work()
     seconds = time.perf_counter() - start
+    cpu_s = cpu() - cpu_before
     # Readers may work in a child process of their own: count the larger of the two peaks.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     rss_mb = max(own, children) / 1024
-    print(json.dumps({"seconds": seconds, "max_rss_mb": rss_mb}))
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "max_rss_mb": rss_mb}))
 
 
 def measure(script: Path, mode: str, args: list[str], repeats: int) -> list[dict[str, float]]:
@@ -45,6 +56,18 @@ def measure(script: Path, mode: str, args: list[str], repeats: int) -> list[dict
     return runs
 
 
+def interleaved(
+    script: Path, modes: tuple[str, ...], args: list[str], repeats: int
+) -> dict[str, list[dict[str, float]]]:
+    """:func:`measure` each mode ``repeats`` times, alternating the modes run by run, so a
+    busy neighbour slows every side alike."""
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
+    for _ in range(repeats):
+        for mode in modes:
+            runs[mode].extend(measure(script, mode, args, 1))
+    return runs
+
+
 def summarise(
     name: str, qsync_runs: list[dict[str, float]], bare_runs: list[dict[str, float]]
 ) -> dict[str, float]:
@@ -58,6 +81,10 @@ def summarise(
         "qsync_peak_rss_mb": round(max(r["max_rss_mb"] for r in qsync_runs)),
         "bare_peak_rss_mb": round(max(r["max_rss_mb"] for r in bare_runs)),
     }
+    if all("cpu_s" in r for r in [*qsync_runs, *bare_runs]):
+        q_cpu = statistics.median(r["cpu_s"] for r in qsync_runs)
+        b_cpu = statistics.median(r["cpu_s"] for r in bare_runs)
+        figures["cpu_ratio"] = round(q_cpu / b_cpu, 2)
     print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
 

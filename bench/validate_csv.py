@@ -5,7 +5,8 @@ Usage::
     uv run python bench/validate_csv.py [--rows 1000000] [--repeats 5]
 
 Generates (once) a CSV with Chinese headers and ~0.1% bad rows under ``bench/out/``, then
-runs each side in fresh processes and prints the median ratio and peak RSS. Budget: ≤ 2×.
+runs each side in fresh processes, the sides taking turns, and prints the median ratio (of
+wall time, and of CPU time) and the peak RSS. Budget: ≤ 2×.
 
 A third side, ``minimal``, is a reference for how low the ratio can go: the work no validator
 of this file can skip, written by hand in plain Polars and pandera — read the bytes and hash
@@ -26,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from _harness import (  # noqa: E402
     child_measure,
-    measure,
+    interleaved,
     measure_check_file,
     parse,
     prepared,
@@ -116,11 +117,10 @@ def main() -> None:
         return
     data = prepared(f"inspections_{args.size}.csv", lambda p: _generate(p, args.size))
     print(f"file: {data} ({data.stat().st_size / 2**20:.0f} MiB, {args.size:,} rows)")
-    bare = measure(Path(__file__), "bare", [str(data)], args.repeats)
-    qsync = measure(Path(__file__), "qsync", [str(data)], args.repeats)
-    minimal = measure(Path(__file__), "minimal", [str(data)], args.repeats)
-    summarise("validate_csv", qsync, bare)
-    summarise("minimal (reference)", minimal, bare)
+    modes = ("bare", "qsync", "minimal")
+    runs = interleaved(Path(__file__), modes, [str(data)], args.repeats)
+    summarise("validate_csv", runs["qsync"], runs["bare"])
+    summarise("minimal (reference)", runs["minimal"], runs["bare"])
 
 
 if __name__ == "__main__":
