@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-UV = shutil.which("uv")
-needs_uv = pytest.mark.skipif(UV is None, reason="uv is not on PATH")
+# ``uv run`` names itself in $UV, so the tests find uv even when CI runs it as ``python3 -m uv``.
+UV = os.environ.get("UV") or shutil.which("uv")
+# Outside ``uv run`` and without uv on the PATH the wheel cannot be built; under CI that is a
+# failure, not a skip.
+needs_uv = pytest.mark.skipif(UV is None and not os.environ.get("CI"), reason="uv not found")
 
 HEADER = "供应商代码,物料编码,批次号,到货日期,来料数量,抽样数,不良数,判定\n"
 GOOD = HEADER + "S0042,P-1001,L1,2026-10-05,1200,80,0,合格\n"
@@ -44,7 +47,7 @@ def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _build_wheel(out: Path) -> Path:
-    assert UV is not None
+    assert UV is not None, "uv not found: neither $UV (set by uv run) nor uv on the PATH"
     done = _run(UV, "build", "--wheel", "--quiet", "--out-dir", out, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     (wheel,) = out.glob("qsync-*.whl")
@@ -74,7 +77,7 @@ def test_wheel_ships_default_rules_templates_and_the_entry_point(tmp_path: Path)
 def test_wheel_installed_in_a_fresh_venv_runs_init_and_validate(
     tmp_path: Path, csv_file: Callable[..., Path]
 ) -> None:
-    assert UV is not None
+    assert UV is not None, "uv not found: neither $UV (set by uv run) nor uv on the PATH"
     wheel = _build_wheel(tmp_path / "dist")
     venv = tmp_path / "venv"
     done = _run(UV, "venv", "--quiet", "--python", sys.executable, venv, cwd=tmp_path)
