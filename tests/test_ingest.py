@@ -314,15 +314,16 @@ def test_files_outside_the_inbox_are_never_moved(
 
 WRITER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from pathlib import Path
     from qsync.config import find_workspace
     from qsync.ingest import ingest_paths
     from qsync.spec import load_specs
     ws = find_workspace(Path(sys.argv[1]))
     specs = load_specs(ws.rules_dir)
-    time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
-    report = ingest_paths([Path(p) for p in sys.argv[3:]], ws, specs)
+    print("ready", flush=True)
+    sys.stdin.readline()  # the test starts both writers at once
+    report = ingest_paths([Path(p) for p in sys.argv[2:]], ws, specs)
     print(" ".join(f"{f.status}:{f.rows_accepted}" for f in report.files))
     """
 )
@@ -338,8 +339,6 @@ def write_lots(path: Path, prefix: str, rows: int) -> None:
 
 
 def test_two_concurrent_ingests_lose_and_double_nothing(ws: Workspace, tmp_path: Path) -> None:
-    import time
-
     groups: list[list[str]] = [[], []]
     for process in range(2):
         for n in range(4):
@@ -350,16 +349,23 @@ def test_two_concurrent_ingests_lose_and_double_nothing(ws: Workspace, tmp_path:
     shutil.copy(ACME, shared)
     for group in groups:
         group.append(str(shared))  # both processes also ingest the very same file
-    start = str(time.time() + 3)
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(ws.root), start, *group],
+            [sys.executable, "-c", WRITER, str(ws.root), *group],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for group in groups
     ]
+    # Both writers have their imports done before either starts writing.
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
     outputs = [child.communicate(timeout=300) for child in children]
     assert [child.returncode for child in children] == [0, 0], outputs
     store = open_store(ws)
@@ -435,16 +441,23 @@ def test_cli_ingest_of_a_clean_file_exits_0(
     assert (file["status"], file["rows_accepted"], file["table"]) == ("accepted", 3, "inspections")
 
 
+def _instant_between() -> str:
+    """A local time to the millisecond, as people type it, after all done so far and before
+    anything done next: the next millisecond, once the clock has passed it."""
+    from datetime import datetime, timedelta
+
+    now = datetime.now()
+    instant = now.replace(microsecond=now.microsecond // 1000 * 1000) + timedelta(milliseconds=1)
+    while datetime.now() < instant + timedelta(milliseconds=1):
+        pass  # at most two milliseconds
+    return instant.isoformat(timespec="milliseconds")
+
+
 def test_cli_history_and_show_read_the_audit_trail(
     ws: Workspace, specs: dict[str, Spec], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import time
-    from datetime import datetime
-
     [first] = ingest_paths([ACME], ws, specs).files
-    time.sleep(0.05)
-    between = datetime.now().isoformat(timespec="milliseconds")  # local time, as people type it
-    time.sleep(0.05)
+    between = _instant_between()
     ingest_paths([corrected_acme(tmp_path)], ws, specs)
     code, out, _ = run_cli(
         capsys, "-w", ws.root, "show", "inspections", "AC2610-001", "--as-of", between, "-f", "json"
