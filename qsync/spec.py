@@ -129,7 +129,8 @@ class Spec(_Model):
         return [name for name, col in self.columns.items() if col.required]
 
 
-_POLARS_TYPES = {
+# The Polars dtype (by name, so that this module need not import Polars) of each column type.
+POLARS_TYPES = {
     "str": "String",
     "enum": "String",
     "int": "Int64",
@@ -172,10 +173,10 @@ def _row_check_problems(
         unknown = [ref for ref in names if ref not in types]
         for ref in unknown:
             problems.append((where, f"'{ref}' is not a declared column"))
-        if unknown or any(types[ref] not in _POLARS_TYPES for ref in names):
+        if unknown or any(types[ref] not in POLARS_TYPES for ref in names):
             continue
         empty = pl.DataFrame(
-            schema={ref: getattr(pl, _POLARS_TYPES[str(types[ref])]) for ref in names}
+            schema={ref: getattr(pl, POLARS_TYPES[str(types[ref])]) for ref in names}
         )
         try:
             dtype = empty.select(expr).to_series().dtype

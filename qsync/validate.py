@@ -20,23 +20,13 @@ import pandera.polars as pa
 from qsync.model import Issue, Severity
 from qsync.normalise import FORMULA_START, NormalisedTable
 from qsync.readers.base import PAGE, ROW
+from qsync.spec import POLARS_TYPES, Spec
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from qsync.spec import Spec
-
 # Tables at least this long check duplicates in a thread while pandera runs.
 _PARALLEL_ROWS = 100_000
-_DTYPES = {
-    "str": "String",
-    "enum": "String",
-    "int": "Int64",
-    "float": "Float64",
-    "date": "Date",
-    "datetime": "Datetime",
-    "bool": "Boolean",
-}
 
 
 def build_schema(spec: Spec, present: list[str]) -> pa.DataFrameSchema:
@@ -53,7 +43,7 @@ def build_schema(spec: Spec, present: list[str]) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(col.max))
         if col.pattern is not None and col.type == "str":
             checks.append(pa.Check.str_matches(col.pattern))
-        dtype = getattr(pl, _DTYPES[col.type])
+        dtype = getattr(pl, POLARS_TYPES[col.type])
         columns[name] = pa.Column(dtype, checks=checks, nullable=not col.required)
     return pa.DataFrameSchema(columns, strict=False, coerce=False)
 
