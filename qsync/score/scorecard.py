@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import polars as pl
 
+from qsync.score.batch import PREVIOUS, previous_scores, score_frame
 from qsync.score.metrics import collect_metrics, supplier_metrics
 from qsync.score.period import Month
 from qsync.score.portrait import RiskPortrait, risk_portrait
@@ -86,16 +88,21 @@ def ranking(scorecards: Iterable[Scorecard]) -> list[RankEntry]:
 
     Suppliers without a score come last, unranked (``rank`` None).
     """
-    cards = sorted(scorecards, key=lambda c: (c.score is None, -(c.score or 0.0), c.supplier_id))
+    return _ranked((c.supplier_id, c.score, c.grade) for c in scorecards)
+
+
+def _ranked(entries: Iterable[tuple[str, float | None, str | None]]) -> list[RankEntry]:
+    """:func:`ranking` over ``(supplier_id, score, grade)`` triples."""
+    ordered = sorted(entries, key=lambda e: (e[1] is None, -(e[1] or 0.0), e[0]))
     out: list[RankEntry] = []
-    for position, card in enumerate(cards, start=1):
-        if card.score is None:
+    for position, (supplier, score, grade) in enumerate(ordered, start=1):
+        if score is None:
             rank = None
-        elif out and out[-1].score == card.score:
+        elif out and out[-1].score == score:
             rank = out[-1].rank
         else:
             rank = position
-        out.append(RankEntry(rank, card.supplier_id, card.score, card.grade))
+        out.append(RankEntry(rank, supplier, score, grade))
     return out
 
 
@@ -147,80 +154,73 @@ def scorecards_frame(scorecards: Iterable[Scorecard]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCORECARD_SCHEMA, orient="row" if not rows else None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MonthlyScorecards:
-    """All scorecards of one month, sorted by supplier id."""
+    """All scorecards of one month, sorted by supplier id.
+
+    ``frame`` holds one row per supplier: the metrics, each weighted metric's points, the
+    score, grade, coverage, risk coefficient and level (see :func:`~qsync.score.batch.
+    score_frame`). The Scorecard objects, with every metric's share and source and the risk
+    portrait's contributions, are built from it when first asked for.
+    """
 
     month: str
-    scorecards: tuple[Scorecard, ...]
+    frame: pl.DataFrame = field(repr=False)
+    rules: ScorecardRules = field(repr=False)
+
+    @cached_property
+    def scorecards(self) -> tuple[Scorecard, ...]:
+        """Every supplier's scorecard (built on first use)."""
+        return tuple(self._card(row) for row in self.frame.iter_rows(named=True))
+
+    def _card(self, row: dict[str, Any]) -> Scorecard:
+        results, composite = score_row(row, self.rules)
+        grade = composite.grade
+        previous = row.get(PREVIOUS) or []
+        return Scorecard(
+            month=self.month,
+            supplier_id=str(row["supplier_id"]),
+            score=composite.score,
+            grade=grade.grade if grade else None,
+            grade_name=grade.name if grade else None,
+            actions=tuple(grade.actions) if grade else (),
+            coverage=composite.coverage,
+            metrics=results,
+            risk=risk_portrait(results, composite.score, previous, self.rules),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """``{"month": "2026-10", "suppliers": [scorecard dicts]}`` with null for missing data."""
         return {"month": self.month, "suppliers": [c.to_dict() for c in self.scorecards]}
 
     def ranking(self) -> list[RankEntry]:
-        """The month's ranking (see :func:`ranking`)."""
-        return ranking(self.scorecards)
+        """The month's ranking (see :func:`ranking`), read from the scored frame."""
+        columns = (self.frame[c].to_list() for c in ("supplier_id", "score", "grade"))
+        return _ranked(zip(*columns, strict=True))
 
     def to_frame(self) -> pl.DataFrame:
         """The month as a storable frame (see :func:`scorecards_frame`)."""
         return scorecards_frame(self.scorecards)
 
+    def scores(self) -> pl.DataFrame:
+        """``month``, ``supplier_id`` and ``score`` of every supplier (a trend's input)."""
+        return self.frame.select(pl.lit(self.month).alias("month"), "supplier_id", "score")
+
     def get(self, supplier_id: str) -> Scorecard | None:
         """The scorecard of one supplier, or None if it had no activity."""
-        return next((c for c in self.scorecards if c.supplier_id == supplier_id), None)
-
-
-def _previous_scores(previous: Previous, month: Month, months: int) -> dict[str, list[float]]:
-    """Each supplier's scores of the ``months`` months before ``month``, oldest first."""
-    if previous is None:
-        return {}
-    wanted = [month.shift(-k).label for k in range(months, 0, -1)]
-    if isinstance(previous, pl.DataFrame):
-        rows: Iterable[Mapping[str, Any]] = previous.select(
-            "month", "supplier_id", "score"
-        ).iter_rows(named=True)
-    else:
-        rows = (
-            {"month": c.month, "supplier_id": c.supplier_id, "score": c.score} for c in previous
-        )
-    found: dict[tuple[str, str], float] = {}
-    for row in rows:
-        if row["month"] in wanted and row["score"] is not None:
-            found[(row["supplier_id"], row["month"])] = float(row["score"])
-    out: dict[str, list[float]] = {}
-    for (supplier, _label), score in sorted(
-        found.items(), key=lambda kv: (kv[0][0], wanted.index(kv[0][1]))
-    ):
-        out.setdefault(supplier, []).append(score)
-    return out
+        if "scorecards" in self.__dict__:
+            return next((c for c in self.scorecards if c.supplier_id == supplier_id), None)
+        rows = self.frame.filter(pl.col("supplier_id") == supplier_id)
+        return self._card(rows.row(0, named=True)) if rows.height else None
 
 
 def scorecards_from_metrics(
     metrics: pl.DataFrame, month: Month | str, rules: ScorecardRules, previous: Previous = None
 ) -> MonthlyScorecards:
-    """Build the month's scorecards from a collected :func:`supplier_metrics` frame."""
+    """Score the month from a collected :func:`supplier_metrics` frame (see :func:`score_month`)."""
     month = month if isinstance(month, Month) else Month.parse(month)
-    history = _previous_scores(previous, month, rules.risk_portrait.trend.months)
-    cards = []
-    for row in metrics.sort("supplier_id").iter_rows(named=True):
-        results, composite = score_row(row, rules)
-        grade = composite.grade
-        supplier = str(row["supplier_id"])
-        cards.append(
-            Scorecard(
-                month=month.label,
-                supplier_id=supplier,
-                score=composite.score,
-                grade=grade.grade if grade else None,
-                grade_name=grade.name if grade else None,
-                actions=tuple(grade.actions) if grade else (),
-                coverage=composite.coverage,
-                metrics=results,
-                risk=risk_portrait(results, composite.score, history.get(supplier, []), rules),
-            )
-        )
-    return MonthlyScorecards(month.label, tuple(cards))
+    history = previous_scores(previous, month, rules.risk_portrait.trend.months)
+    return MonthlyScorecards(month.label, score_frame(metrics, rules, history), rules)
 
 
 def score_month(
@@ -258,10 +258,8 @@ def score_months(
 ) -> list[MonthlyScorecards]:
     """Score consecutive months in order, each using the earlier ones for its trend."""
     rules = rules or load_scorecard_rules()
-    done: list[Scorecard] = []
-    out = []
+    out: list[MonthlyScorecards] = []
     for label in sorted(months):
-        month = score_month(tables, label, rules, previous=done)
-        done.extend(month.scorecards)
-        out.append(month)
+        done = pl.concat([m.scores() for m in out]) if out else None
+        out.append(score_month(tables, label, rules, previous=done))
     return out
