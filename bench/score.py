@@ -3,11 +3,13 @@
 Usage::
 
     uv run python bench/score.py [--rows 10000000] [--deliveries 1000000] [--months 12]
-                                 [--order date|random] [--repeats 7]
+                                 [--order date|random] [--source store|parquet] [--repeats 7]
 
 Generates (once) inspections and deliveries as Parquet files under ``bench/out/`` (data made
 here, with Polars: 500 suppliers, 5,000 parts, rows spread over ``--months`` months of 2026,
-in arrival order or shuffled), then times in fresh processes:
+in arrival order or shuffled) and, for ``--source store`` (the default, as ``qsync score``
+reads them), a qsync store holding them: one append per month through the store's own
+writer, with the tables' canonical schemas. Then it times in fresh processes:
 
 * ``bare``: a hand-written lazy group-by per table computing lots, lot acceptance, PPM and
   OTD for one month (2026-06), collected together; ``bare_cpk`` adds the month's reported
@@ -18,25 +20,30 @@ in arrival order or shuffled), then times in fresh processes:
   grade and risk coefficient (the scorecard objects and their JSON are built only when
   asked for, so they are not timed).
 
-Both sides scan the same files lazily and have their imports done before the clock starts;
-the sides alternate run by run. Peak RSS is each child's own (data are generated in a
+Both sides scan the same data lazily (the store's Delta tables, opened inside the timed work,
+or the Parquet files) and have their imports done before the clock starts; the sides
+alternate run by run. Peak RSS is each child's own (data are generated in a
 separate child).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import measure, summarise  # noqa: E402
+from _harness import child_measure, interleaved, summarise  # noqa: E402
+
+if TYPE_CHECKING:
+    import polars as pl
 
 MONTH = "2026-06"
 SUPPLIERS = 500
@@ -116,33 +123,21 @@ def _generate_deliveries(path: Path, rows: int, months: int, shuffle: bool) -> N
     frame.drop("i").sink_parquet(path, row_group_size=100_000)
 
 
-def child_measure(work: Callable[[], object]) -> None:
-    """The harness's child measurement plus CPU seconds (user + system, all threads).
-
-    CPU time counts the work done whatever the neighbours do, so its ratio stays readable
-    on a shared machine where wall-clock medians swing.
-    """
-    import json
-    import resource
-    import time
-
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    start = time.perf_counter()
-    work()
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    rss_mb = after.ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "max_rss_mb": rss_mb, "cpu_s": cpu}))
-
-
-def _bare(inspections: Path, deliveries: Path, with_cpk: bool = False) -> None:
+def _bare_scans(source: str, first: Path, second: Path) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Inspections and deliveries as the bare side reads them: Polars' own scans."""
     import polars as pl
 
+    if source == "store":
+        return pl.scan_delta(str(first / "inspections")), pl.scan_delta(str(first / "deliveries"))
+    return pl.scan_parquet(first), pl.scan_parquet(second)
+
+
+def _bare(source: str, first: Path, second: Path, with_cpk: bool = False) -> None:
+    import polars as pl
+
+    inspections, deliveries = _bare_scans(source, first, second)
     start, end = date(2026, 6, 1), date(2026, 7, 1)
-    month = pl.scan_parquet(inspections).filter(
-        pl.col("received_date").is_between(start, end, closed="left")
-    )
+    month = inspections.filter(pl.col("received_date").is_between(start, end, closed="left"))
     lots = (
         month.group_by("supplier_id")
         .agg(
@@ -157,8 +152,7 @@ def _bare(inspections: Path, deliveries: Path, with_cpk: bool = False) -> None:
         )
     )
     otd = (
-        pl.scan_parquet(deliveries)
-        .filter(pl.col("promised_date").is_between(start, end, closed="left"))
+        deliveries.filter(pl.col("promised_date").is_between(start, end, closed="left"))
         .group_by("supplier_id")
         .agg(
             deliveries=pl.len(),
@@ -174,29 +168,64 @@ def _bare(inspections: Path, deliveries: Path, with_cpk: bool = False) -> None:
     assert all(f.height > 0 for f in frames)
 
 
-def _child(mode: str, inspections: Path, deliveries: Path) -> None:
+def _child(mode: str, source: str, first: Path, second: Path) -> None:
     import polars as pl
 
     if mode in ("bare", "bare_cpk"):
-        child_measure(lambda: _bare(inspections, deliveries, with_cpk=mode == "bare_cpk"))
+        child_measure(lambda: _bare(source, first, second, with_cpk=mode == "bare_cpk"))
         return
     from qsync.score import collect_metrics, load_scorecard_rules, score_month, supplier_metrics
+    from qsync.score.run import store_tables
+    from qsync.store import Store, StoreLocation
 
     rules = load_scorecard_rules()
-    tables = {
-        "inspections": pl.scan_parquet(inspections),
-        "deliveries": pl.scan_parquet(deliveries),
-    }
+
+    def tables() -> dict[str, pl.LazyFrame]:
+        if source == "store":
+            return store_tables(Store.open(StoreLocation.parse(str(first))))
+        return {"inspections": pl.scan_parquet(first), "deliveries": pl.scan_parquet(second)}
 
     def query() -> None:
-        frame = collect_metrics(supplier_metrics(tables, MONTH, rules))
+        frame = collect_metrics(supplier_metrics(tables(), MONTH, rules))
         assert frame.height > 0 and frame["ppm"].null_count() == 0
 
     def score() -> None:
-        month = score_month(tables, MONTH, rules)
+        month = score_month(tables(), MONTH, rules)
         assert month.frame.height > 0 and month.frame["grade"].null_count() < month.frame.height
 
     child_measure(query if mode == "query" else score)
+
+
+def _build_store(root: Path, inspections: Path, deliveries: Path) -> None:
+    """A qsync store holding the generated rows: per table, one append per month, in order
+    (as monthly ingests leave it), conformed to the table's canonical schema."""
+    import polars as pl
+
+    from qsync.resources import default_rules_dir
+    from qsync.spec import load_specs
+    from qsync.store import Store, StoreLocation, delta
+    from qsync.store.schema import conform, spec_schema
+
+    specs = load_specs(default_rules_dir())
+    building = root.with_name(root.name + ".partial")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    store = Store.open(StoreLocation.parse(str(building)))
+    for table, path, by in (
+        ("inspections", inspections, "received_date"),
+        ("deliveries", deliveries, "promised_date"),
+    ):
+        schema, target = spec_schema(specs[table]), store.target(table)
+        months = pl.scan_parquet(path).select(pl.col(by).dt.truncate("1mo").unique().sort())
+        for month in months.collect().to_series():
+            rows = pl.scan_parquet(path).filter(pl.col(by).dt.truncate("1mo") == month)
+            frame = conform(rows.collect(), schema, table)
+            metadata = {"qsync.operation": "bench", "qsync.month": str(month)}
+            if not delta.exists(target):
+                delta.create(target, schema, table, frame, metadata)
+            else:
+                delta.append(target, frame, metadata, evolve=False)
+    building.rename(root)
 
 
 def _generate(inspections: Path, deliveries: Path, args: argparse.Namespace) -> None:
@@ -213,17 +242,6 @@ def _generate(inspections: Path, deliveries: Path, args: argparse.Namespace) -> 
     subprocess.run(command, check=True)
 
 
-def _interleaved(
-    files: list[str], modes: tuple[str, ...], repeats: int
-) -> dict[str, list[dict[str, float]]]:
-    """Alternate the modes run by run, so a busy neighbour slows every side alike."""
-    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
-    for _ in range(repeats):
-        for mode in modes:
-            runs[mode].extend(measure(Path(__file__), mode, files, 1))
-    return runs
-
-
 def main() -> None:
     """Parse options, generate the data once, measure each side."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -232,16 +250,22 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--order", choices=("date", "random"), default="date")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--child", nargs=3, metavar=("MODE", "INSPECTIONS", "DELIVERIES"))
+    parser.add_argument("--source", choices=("store", "parquet"), default="store")
+    parser.add_argument("--child", nargs=4, metavar=("MODE", "SOURCE", "FIRST", "SECOND"))
     parser.add_argument("--generate", nargs=2, metavar=("INSPECTIONS", "DELIVERIES"))
+    parser.add_argument("--build-store", nargs=3, metavar=("ROOT", "INSPECTIONS", "DELIVERIES"))
     args = parser.parse_args()
     if args.child:
-        _child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        mode, source, first, second = args.child
+        _child(mode, source, Path(first), Path(second))
         return
     shuffle = args.order == "random"
     if args.generate:
         _generate_inspections(Path(args.generate[0]), args.rows, args.months, shuffle)
         _generate_deliveries(Path(args.generate[1]), args.deliveries, args.months, shuffle)
+        return
+    if args.build_store:
+        _build_store(*(Path(a) for a in args.build_store))
         return
     out = HERE / "out"
     out.mkdir(exist_ok=True)
@@ -254,8 +278,16 @@ def main() -> None:
         f"deliveries: {args.deliveries:,} rows, {args.months} months, {args.order} order, "
         f"month scored: {MONTH}"
     )
+    sides = [args.source, str(inspections), str(deliveries)]
+    if args.source == "store":
+        store = out / f"score_store_{args.rows}_{args.deliveries}_{tag}"
+        if not store.exists():  # built in a child, so this process stays small
+            command = [sys.executable, __file__, "--build-store", str(store), *sides[1:]]
+            subprocess.run(command, check=True)
+        sides = [args.source, str(store), str(store)]
+        print(f"read from the qsync store {store}")
     modes = ("bare", "bare_cpk", "query", "score")
-    runs = _interleaved([str(inspections), str(deliveries)], modes, args.repeats)
+    runs = interleaved(Path(__file__), modes, sides, args.repeats)
     summarise("score_query vs bare", runs["query"], runs["bare"])
     summarise("score_query vs bare+cpk", runs["query"], runs["bare_cpk"])
     summarise("score_month vs bare", runs["score"], runs["bare"])
