@@ -227,9 +227,7 @@ def test_a_refused_recipient_stays_queued_and_the_others_go(
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 (its own CA) and its key, written as PEM files."""
-    crypto = pytest.importorskip("cryptography")
-    del crypto
-    from cryptography import x509
+    from cryptography import x509  # installed with pdfminer.six, a dependency of qsync
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID

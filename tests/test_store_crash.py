@@ -119,12 +119,15 @@ def start(ws: Workspace, inputs: Path) -> subprocess.Popen[str]:
 
 
 def kill_at_random(ws: Workspace, inputs: Path, rng: random.Random, longest: float) -> float:
-    """Start an ingest and SIGKILL it after a random delay; returns the delay."""
+    """Start an ingest and SIGKILL it at a random moment, unless it is done by then; returns
+    the moment (seconds after the child was ready)."""
     child = start(ws, inputs)
     delay = rng.uniform(0, longest)
-    time.sleep(delay)
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait(30)
+    try:
+        child.wait(timeout=delay)  # the child's end, or the moment chosen: whichever is first
+    except subprocess.TimeoutExpired:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
     return delay
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,13 +28,14 @@ from qsync.store import history, open_store, read_table, show
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "csv"
 ACME = SAMPLES / "iqc_oct_acme.csv"
 BUCKET = "qsync-test"
+# start() returns once the server listens; the server lives until the test closes its stdin.
 SERVER = (
-    "import sys, time\n"
+    "import sys\n"
     "from moto.server import ThreadedMotoServer\n"
     "server = ThreadedMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)\n"
     "server.start()\n"
     "print('up', flush=True)\n"
-    "time.sleep(3600)\n"
+    "sys.stdin.read()\n"
 )
 
 
@@ -52,6 +52,7 @@ def endpoint() -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(port)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -59,12 +60,6 @@ def endpoint() -> Iterator[str]:
     try:
         assert server.stdout is not None and server.stdout.readline().strip() == "up"
         url = f"http://127.0.0.1:{port}"
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         client = boto3.client(
             "s3",
             endpoint_url=url,
