@@ -168,9 +168,20 @@ def _bare(source: str, first: Path, second: Path, with_cpk: bool = False) -> Non
     assert all(f.height > 0 for f in frames)
 
 
+def _load_delta_modules() -> None:
+    """Import what reading a Delta table imports (``pl.scan_delta`` loads deltalake and
+    arro3, collecting it pyarrow): start-up, not work, on both sides."""
+    import deltalake
+    import pyarrow
+
+    del deltalake, pyarrow
+
+
 def _child(mode: str, source: str, first: Path, second: Path) -> None:
     import polars as pl
 
+    if source == "store":
+        _load_delta_modules()
     if mode in ("bare", "bare_cpk"):
         child_measure(lambda: _bare(source, first, second, with_cpk=mode == "bare_cpk"))
         return
