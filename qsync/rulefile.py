@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qsync.errors import SpecError
 from qsync.yamlsource import Path_, YamlSource, load_yaml
@@ -39,7 +39,15 @@ _PHRASES = {
     "model_type": "expected a mapping",
     "model_attributes_type": "expected a mapping",
     "list_type": "expected a list",
+    "finite_number": "expected a finite number (not .nan or .inf)",
 }
+
+
+class RuleModel(BaseModel):
+    """Base of every rule-file model: an unknown key, ``.nan`` or ``.inf`` is a mistake in the
+    file (a NaN limit would compare false everywhere, silently), and values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def describe_error(error: dict[str, Any]) -> str:

@@ -13,10 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from qsync.errors import SpecError
-from qsync.rulefile import describe_error, known_keys, read_rule_file, suggest
+from qsync.rulefile import RuleModel, describe_error, known_keys, read_rule_file, suggest
 from qsync.yamlsource import Path_, YamlSource
 
 ColumnType = Literal["str", "int", "float", "date", "datetime", "bool", "enum"]
@@ -51,11 +51,7 @@ def _str_list(value: Any) -> Any:
 StrList = Annotated[list[str], BeforeValidator(_str_list)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class I18nText(_Model):
+class I18nText(RuleModel):
     """A phrase in English and Chinese."""
 
     en: str
@@ -66,7 +62,7 @@ class I18nText(_Model):
         return self.zh if lang == "zh" else self.en
 
 
-class ColumnSpec(_Model):
+class ColumnSpec(RuleModel):
     """One canonical column: its type, constraints and the headers suppliers use for it."""
 
     type: ColumnType = "str"
@@ -88,7 +84,7 @@ class ColumnSpec(_Model):
         return tuple(self.formats) or DEFAULT_DATE_FORMATS
 
 
-class RowCheck(_Model):
+class RowCheck(RuleModel):
     """A check spanning columns, written as a Polars SQL expression that must hold per row."""
 
     expr: str
@@ -102,14 +98,14 @@ class RowCheck(_Model):
         return "row-check:" + (self.id or re.sub(r"\s+", "", self.expr))
 
 
-class DocumentField(_Model):
+class DocumentField(RuleModel):
     """A value printed above the table (``供应商代码：S0042``) that applies to every row."""
 
     labels: StrList
     required: bool = False
 
 
-class Spec(_Model):
+class Spec(RuleModel):
     """One submission kind: the canonical table it fills and how suppliers write it."""
 
     kind: str

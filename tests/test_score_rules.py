@@ -133,8 +133,19 @@ def test_valid_scorecard_loads_with_defaults(tmp_path: Path) -> None:
             "metrics: [lots]}\n  delivery",
             f"{SCORECARD}:23 risk_portrait.quality.metrics.0: 'lots' is not a metric with points",
         ),
+        (
+            "        - {at_most: 100, points: 100}",
+            "        - {at_most: .nan, points: 100}",
+            f"{SCORECARD}:11 metrics.ppm.points.bands.0.at_most:"
+            " expected a finite number (not .nan or .inf)",
+        ),
+        (
+            "    weight: 60",
+            "    weight: .inf",
+            f"{SCORECARD}:16 metrics.otd.weight: expected a finite number (not .nan or .inf)",
+        ),
     ],
-    ids=["typo-key", "weight-not-a-number", "no-catch-all", "negative", "factor"],
+    ids=["typo-key", "weight-not-a-number", "no-catch-all", "negative", "factor", "nan", "inf"],
 )
 def test_each_scorecard_mistake_is_reported_at_its_line(
     tmp_path: Path, old: str, new: str, line: str

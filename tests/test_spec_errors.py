@@ -62,6 +62,7 @@ STRING_ALIASES = ("    aliases: [批次号, Lot No.]", "    aliases: 批次号")
 UNKNOWN_TYPE = ("  defects:\n    type: int", "  defects:\n    type: integer")
 UNKNOWN_COLUMN = ("  - expr: defects <= sample_size", "  - expr: defects <= sample_sise")
 FUNCTION_CALL = ("  - expr: defects <= sample_size", "  - expr: read_csv('x') > 0")
+NAN_LIMIT = ("    aliases: [不良数, Defects]", "    aliases: [不良数, Defects]\n    max: .nan")
 
 
 @pytest.fixture
@@ -100,8 +101,15 @@ def test_valid_spec_loads(write_spec: Callable[[str], Path]) -> None:
             FUNCTION_CALL,
             f"{SPEC}:24 row_checks.0.expr: function 'read_csv' is not allowed in a row check",
         ),
+        (
+            NAN_LIMIT,
+            f"{SPEC}:23 columns.defects.max: expected a finite number (not .nan or .inf)",
+        ),
     ],
-    ids=["typo-key", "aliases-as-string", "unknown-type", "unknown-column", "function-call"],
+    ids=[
+        *("typo-key", "aliases-as-string", "unknown-type", "unknown-column", "function-call"),
+        "nan-limit",
+    ],
 )
 def test_each_mistake_is_reported_at_its_line(
     write_spec: Callable[[str], Path], change: tuple[str, str], line: str

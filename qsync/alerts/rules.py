@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from qsync.resources import default_rules_dir
-from qsync.rulefile import Problem, load_rule_file, suggest
+from qsync.rulefile import Problem, RuleModel, load_rule_file, suggest
 from qsync.spec import I18nText
 from qsync.yamlsource import Path_
 
@@ -75,18 +75,14 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Within = Annotated[timedelta | dict[str, timedelta], BeforeValidator(_within)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Person(_Model):
+class Person(RuleModel):
     """A plant contact: a name to greet and an e-mail address."""
 
     name: str
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
-class Department(_Model):
+class Department(RuleModel):
     """A department that receives tasks.
 
     ``supplier_contact`` names the suppliers-table column with the supplier's contact for
@@ -102,7 +98,7 @@ class Department(_Model):
     manager: Person
 
 
-class Contacts(_Model):
+class Contacts(RuleModel):
     """The plant's side: language and time zone of its messages, departments, quality manager."""
 
     lang: Literal["zh", "en"] = "zh"
@@ -142,7 +138,7 @@ def _zone_of(name: str) -> tzinfo:
         ) from None
 
 
-class EscalationStep(_Model):
+class EscalationStep(RuleModel):
     """One step of the escalation chain, sent ``after`` the task's deadline has passed."""
 
     to: Literal["department_manager", "plant_quality_manager"]
@@ -150,7 +146,7 @@ class EscalationStep(_Model):
     supplier_manager: bool = False
 
 
-class TaskRule(_Model):
+class TaskRule(RuleModel):
     """What a department must do when the flag is raised, and within how long.
 
     ``within`` is one duration, or a mapping from material class (A, B, C, and ``default``
@@ -172,7 +168,7 @@ class TaskRule(_Model):
         return self.within.get(material_class or "default")
 
 
-class FlagRule(_Model):
+class FlagRule(RuleModel):
     """Common settings of a flag: whether it is on, and the tasks its alerts carry."""
 
     enabled: bool = True
@@ -254,7 +250,7 @@ class PpapRule(FlagRule):
     )
 
 
-class Flags(_Model):
+class Flags(RuleModel):
     """Every flag qsync knows; a flag left out of the file keeps its defaults (no tasks)."""
 
     cpk_streak: CpkStreakRule = Field(default_factory=CpkStreakRule)
@@ -277,7 +273,7 @@ class Flags(_Model):
 RULE_IDS: tuple[str, ...] = tuple(Flags.model_fields)
 
 
-class RiskRules(_Model):
+class RiskRules(RuleModel):
     """Contents of ``rules/risk.yaml``."""
 
     version: Literal[1] = 1

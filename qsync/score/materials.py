@@ -12,10 +12,10 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from qsync.resources import default_rules_dir
-from qsync.rulefile import Problem, load_rule_file
+from qsync.rulefile import Problem, RuleModel, load_rule_file
 from qsync.sampling import AQL_VALUES, INSPECTION_LEVELS
 from qsync.spec import I18nText
 
@@ -24,18 +24,14 @@ __all__ = ["MATERIAL_CLASSES", "MaterialClass", "MaterialRules", "Role", "load_m
 MATERIAL_CLASSES = ("A", "B", "C")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Role(_Model):
+class Role(RuleModel):
     """A role that signs off a decision, with a stable id and its name in both languages."""
 
     id: str
     name: I18nText
 
 
-class MaterialClass(_Model):
+class MaterialClass(RuleModel):
     """Rules of one material class: sampling, PPM limit, who approves a conditional release."""
 
     name: I18nText
@@ -61,7 +57,7 @@ class MaterialClass(_Model):
         raise ValueError(f"{value:g} is not an AQL of ISO 2859-1 (0.010, 0.015, ... 1000)")
 
 
-class MaterialRules(_Model):
+class MaterialRules(RuleModel):
     """Contents of ``rules/materials.yaml``: classes A, B, C and the class of unclassed parts."""
 
     default_class: Literal["A", "B", "C"] = "A"

@@ -11,10 +11,10 @@ import typing
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from qsync.resources import default_rules_dir
-from qsync.rulefile import Problem, load_rule_file, suggest
+from qsync.rulefile import Problem, RuleModel, load_rule_file, suggest
 from qsync.score.catalog import BY_ID, METRIC_IDS
 from qsync.spec import I18nText
 from qsync.yamlsource import Path_
@@ -34,11 +34,7 @@ AuditType = Literal["system", "process", "product", "initial", "special"]
 ComplaintStatus = Literal["open", "contained", "closed", "rejected"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Band(_Model):
+class Band(RuleModel):
     """One band of a points table: ``at_least`` or ``at_most`` a bound (inclusive), or neither.
 
     Bands are tried in order and the first that holds gives the points; the last band has no
@@ -64,7 +60,7 @@ class Band(_Model):
         return True
 
 
-class Linear(_Model):
+class Linear(RuleModel):
     """Points rising (or falling) in a straight line: 0 at ``zero_at``, 100 at ``full_at``.
 
     Values beyond either end are clamped, so ``zero_at: 0.8, full_at: 1.0`` gives 50 points
@@ -81,7 +77,7 @@ class Linear(_Model):
         return self
 
 
-class Points(_Model):
+class Points(RuleModel):
     """How a metric value becomes 0-100 points: ``bands`` or ``linear``, exactly one."""
 
     bands: list[Band] | None = None
@@ -117,7 +113,7 @@ class Points(_Model):
         return float(next(b.points for b in self.bands if b.holds(value)))
 
 
-class MetricRule(_Model):
+class MetricRule(RuleModel):
     """A metric's name, its group, and (when it counts towards the score) weight and points."""
 
     name: I18nText
@@ -132,7 +128,7 @@ class MetricRule(_Model):
         return self
 
 
-class Grade(_Model):
+class Grade(RuleModel):
     """A grade, the lowest score that earns it, and what it triggers."""
 
     grade: str = Field(min_length=1, max_length=3)
@@ -141,7 +137,7 @@ class Grade(_Model):
     actions: list[I18nText] = Field(default_factory=list)
 
 
-class MissingData(_Model):
+class MissingData(RuleModel):
     """What happens to the weight of a metric without data.
 
     ``redistribute``: the present metrics share the whole weight in proportion to their own
@@ -154,7 +150,7 @@ class MissingData(_Model):
     min_coverage: float = Field(default=0.5, ge=0, le=1)
 
 
-class DeliveryRules(_Model):
+class DeliveryRules(RuleModel):
     """On time means delivered no later than ``tolerance_days`` after the promised date."""
 
     tolerance_days: int = Field(default=0, ge=0)
@@ -164,7 +160,7 @@ def _statuses(*names: ComplaintStatus) -> list[ComplaintStatus]:
     return list(names)
 
 
-class ComplaintRules(_Model):
+class ComplaintRules(RuleModel):
     """8D deadlines in days after the complaint is received; statuses left out of the count."""
 
     containment_days: int = Field(default=1, ge=0)
@@ -172,20 +168,20 @@ class ComplaintRules(_Model):
     excluded_status: list[ComplaintStatus] = Field(default_factory=lambda: _statuses("rejected"))
 
 
-class AuditRules(_Model):
+class AuditRules(RuleModel):
     """Which audits count, and the interval assumed when ``next_audit_due`` is empty."""
 
     interval_months: int = Field(default=12, gt=0)
     types: list[AuditType] = Field(default_factory=lambda: list(typing.get_args(AuditType)))
 
 
-class CertificateRules(_Model):
+class CertificateRules(RuleModel):
     """A certificate expires "soon" when it ends within this many days of the month's end."""
 
     expiring_within_days: int = Field(default=90, ge=0)
 
 
-class MetricFactor(_Model):
+class MetricFactor(RuleModel):
     """A risk factor read from metrics: risk = 1 − (mean points of the metrics present)/100."""
 
     name: I18nText
@@ -199,7 +195,7 @@ class AuditFactor(MetricFactor):
     overdue_risk: float = Field(default=1.0, ge=0, le=1)
 
 
-class CertificateFactor(_Model):
+class CertificateFactor(RuleModel):
     """Risk from certificates: any expired, else any expiring soon, else none."""
 
     name: I18nText
@@ -208,7 +204,7 @@ class CertificateFactor(_Model):
     expiring_risk: float = Field(default=0.5, ge=0, le=1)
 
 
-class TrendFactor(_Model):
+class TrendFactor(RuleModel):
     """Risk from a falling score: drop versus the mean of the previous ``months`` scores.
 
     risk = clamp(drop / ``full_risk_drop``, 0, 1); a rising score is no risk.
@@ -220,7 +216,7 @@ class TrendFactor(_Model):
     full_risk_drop: float = Field(default=20, gt=0)
 
 
-class RiskLevel(_Model):
+class RiskLevel(RuleModel):
     """A named level of the risk coefficient (0-1), from ``min_risk`` up."""
 
     level: str
@@ -228,7 +224,7 @@ class RiskLevel(_Model):
     name: I18nText
 
 
-class Portrait(_Model):
+class Portrait(RuleModel):
     """Weights and settings of the supplier risk coefficient (0 = no risk, 1 = highest)."""
 
     quality: MetricFactor
@@ -240,7 +236,7 @@ class Portrait(_Model):
     levels: list[RiskLevel] = Field(min_length=1)
 
 
-class ScorecardRules(_Model):
+class ScorecardRules(RuleModel):
     """Contents of ``rules/scorecard.yaml``."""
 
     version: Literal[1] = 1
