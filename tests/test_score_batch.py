@@ -20,7 +20,7 @@ from qsync.score import load_scorecard_rules, risk_portrait, supplier_metrics
 from qsync.score.batch import POINTS, RISK, previous_scores, score_frame
 from qsync.score.period import Month
 from qsync.score.portrait import FACTORS
-from qsync.score.rules import MissingData, ScorecardRules
+from qsync.score.rules import Band, Grade, Linear, MissingData, Points, ScorecardRules
 from qsync.score.scoring import score_row
 
 MONTH = Month.parse("2026-10")
@@ -100,8 +100,16 @@ def test_score_frame_equals_the_per_row_scoring(policy: str, seed: int) -> None:
     history = previous_scores(previous, MONTH, rules.risk_portrait.trend.months)
     scored = score_frame(metrics, rules, history)
     assert scored["supplier_id"].to_list() == sorted(metrics["supplier_id"].to_list())
+    _assert_per_row_figures(scored, history, rules)
+    assert set(scored["grade"]) == {"A", "B", "C", "D", None}
+    assert scored["score"].head(4).to_list() == [100.0, 85.0, 72.0, 56.0]
+
+
+def _assert_per_row_figures(
+    scored: pl.DataFrame, history: pl.DataFrame, rules: ScorecardRules
+) -> None:
+    """Every row of ``score_frame``'s output shows what the per-row scoring gives for it."""
     recent = {r[0]: r[1] for r in history.iter_rows()}
-    grades = set()
     for row in scored.iter_rows(named=True):
         results, composite = score_row(row, rules)
         portrait = risk_portrait(
@@ -118,9 +126,72 @@ def test_score_frame_equals_the_per_row_scoring(policy: str, seed: int) -> None:
             assert _same(None if mine is None else round(mine, 4), risks[factor]), factor
         assert _same(row["risk"], portrait.coefficient)
         assert row["risk_level"] == portrait.level
-        grades.add(row["grade"])
-    assert grades == {"A", "B", "C", "D", None}
-    assert scored["score"].head(4).to_list() == [100.0, 85.0, 72.0, 56.0]
+
+
+def _random_points(rng: random.Random) -> Points:
+    """A linear scale, rising or falling, or zero to four bands before the catch-all."""
+    if rng.random() < 0.5:
+        low, high = rng.choice([(0.8, 1.0), (1.0, 0.8), (0, 3), (60, 95), (0.1, 0.7)])
+        return Points(linear=Linear(zero_at=low, full_at=high))
+    bands = []
+    for _ in range(rng.randint(0, 4)):
+        bound = {rng.choice(["at_least", "at_most"]): rng.choice([0.0, 0.5, 0.9, 1.0, 1.33, 100.0])}
+        bands.append(Band(**bound, points=rng.choice([0, 33.3, 50, 100])))
+    return Points(bands=[*bands, Band(points=rng.choice([0, 10, 100]))])
+
+
+def _random_rules(rng: random.Random) -> ScorecardRules:
+    """The shipped rules with random weights (zero included), points, grades, missing-data
+    policy and coverage, factor weights, trend months and overdue risk."""
+    base = load_scorecard_rules()
+    metrics = {
+        metric_id: rule
+        if rule.points is None
+        else rule.model_copy(
+            update={"weight": rng.choice([0, 1, 2.5, 10, 0.1, 1e-3]), "points": _random_points(rng)}
+        )
+        for metric_id, rule in base.metrics.items()
+    }
+    if not any(rule.weight > 0 for rule in metrics.values()):
+        metrics["otd"] = metrics["otd"].model_copy(update={"weight": 1})
+    floors = sorted(rng.sample([95.5, 90, 80, 66.666, 50, 33.33, 10], rng.randint(0, 4)))
+    grades = [
+        Grade(grade=f"G{i}", min_score=floor, name=base.grades[0].name)
+        for i, floor in enumerate([*reversed(floors), 0])
+    ]
+    missing = MissingData(
+        policy=rng.choice(["redistribute", "no_score"]), min_coverage=rng.choice([0, 0.3, 1.0])
+    )
+    portrait = base.risk_portrait
+    factors = {
+        name: getattr(portrait, name).model_copy(update={"weight": rng.choice([0, 1, 10, 0.3])})
+        for name in FACTORS
+    }
+    factors["trend"] = factors["trend"].model_copy(
+        update={"months": rng.choice([1, 2, 5]), "full_risk_drop": rng.choice([0.7, 20, 3])}
+    )
+    factors["audits"] = factors["audits"].model_copy(
+        update={"overdue_risk": rng.choice([0, 0.3, 1.0])}
+    )
+    return base.model_copy(
+        update={
+            "metrics": metrics,
+            "grades": grades,
+            "missing_data": missing,
+            "risk_portrait": portrait.model_copy(update=factors),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_score_frame_equals_the_per_row_scoring_under_random_rules(seed: int) -> None:
+    # Rule files other than the shipped one: falling scales, zero weights, grade floors,
+    # both missing-data policies, coverage limits, factor weights, trend months.
+    rng = random.Random(seed)
+    rules = _random_rules(rng)
+    metrics = _rows(rules, 40, seed)
+    history = previous_scores(_history(metrics, seed), MONTH, rules.risk_portrait.trend.months)
+    _assert_per_row_figures(score_frame(metrics, rules, history), history, rules)
 
 
 def test_hand_computed_row() -> None:
