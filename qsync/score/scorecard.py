@@ -159,9 +159,9 @@ class MonthlyScorecards:
     """All scorecards of one month, sorted by supplier id.
 
     ``frame`` holds one row per supplier: the metrics, each weighted metric's points, the
-    score, grade, coverage, risk coefficient and level (see :func:`~qsync.score.batch.
-    score_frame`). The Scorecard objects, with every metric's share and source and the risk
-    portrait's contributions, are built from it when first asked for.
+    score, grade, coverage, risk coefficient and level (see
+    :func:`~qsync.score.batch.score_frame`). The Scorecard objects, with every metric's share
+    and source and the risk portrait's contributions, are built from it when first asked for.
     """
 
     month: str
@@ -206,10 +206,17 @@ class MonthlyScorecards:
         """``month``, ``supplier_id`` and ``score`` of every supplier (a trend's input)."""
         return self.frame.select(pl.lit(self.month).alias("month"), "supplier_id", "score")
 
+    @cached_property
+    def _by_supplier(self) -> dict[str, Scorecard]:
+        return {card.supplier_id: card for card in self.scorecards}
+
     def get(self, supplier_id: str) -> Scorecard | None:
-        """The scorecard of one supplier, or None if it had no activity."""
+        """The scorecard of one supplier, or None if it had no activity.
+
+        Before every scorecard is built, only this supplier's is (and not kept).
+        """
         if "scorecards" in self.__dict__:
-            return next((c for c in self.scorecards if c.supplier_id == supplier_id), None)
+            return self._by_supplier.get(supplier_id)
         rows = self.frame.filter(pl.col("supplier_id") == supplier_id)
         return self._card(rows.row(0, named=True)) if rows.height else None
 
