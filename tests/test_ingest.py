@@ -359,14 +359,23 @@ def test_two_concurrent_ingests_lose_and_double_nothing(ws: Workspace, tmp_path:
         )
         for group in groups
     ]
-    # Both writers have their imports done before either starts writing.
-    for child in children:
-        assert child.stdout is not None and child.stdout.readline() == "ready\n"
-    for child in children:
-        assert child.stdin is not None
-        child.stdin.write("go\n")
-        child.stdin.flush()
-    outputs = [child.communicate(timeout=300) for child in children]
+    try:
+        # Both writers have their imports done before either starts writing.
+        for child in children:
+            assert child.stdout is not None and child.stderr is not None
+            ready = child.stdout.readline()
+            assert ready == "ready\n", ready + (
+                child.stderr.read() if child.poll() is not None else ""
+            )
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        outputs = [child.communicate(timeout=300) for child in children]
+    finally:
+        for child in children:
+            child.kill()  # nothing left behind when the test fails early
+            child.wait(30)
     assert [child.returncode for child in children] == [0, 0], outputs
     store = open_store(ws)
     table = read_table(store, "inspections")
