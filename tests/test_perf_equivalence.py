@@ -407,3 +407,27 @@ def test_duplicate_keys_match_a_search_by_hand(
         found = _duplicate_keys(frame, key)
         got = [] if found is None else list(found.select(ROW, "_first").iter_rows())
         assert got == _repeats_by_hand(keys, rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.sampled_from([None, float("nan"), -0.0, 0.0, 1.5, float("inf"), -1.0]), max_size=25
+    ),
+    ordered=st.booleans(),
+)
+def test_duplicate_float_keys_match_a_search_by_hand(
+    values: list[float | None], ordered: bool
+) -> None:
+    # Polars compares keys by total equality: NaN repeats NaN, and -0.0 repeats 0.0.
+    from qsync.validate import _duplicate_keys
+
+    if ordered:
+        # Polars' order: NaN above every number (so the in-order branch runs).
+        values = sorted(values, key=lambda v: (v is not None, v != v, v if v == v else 0.0))
+    rows = list(range(2, 2 + len(values)))
+    frame = pl.DataFrame({"key": values, ROW: rows}, schema={"key": pl.Float64, ROW: pl.Int64})
+    keys = [(None,) if v is None else ("nan",) if v != v else (v + 0.0,) for v in values]
+    found = _duplicate_keys(frame, ["key"])
+    got = [] if found is None else list(found.select(ROW, "_first").iter_rows())
+    assert got == _repeats_by_hand(keys, rows)
