@@ -302,6 +302,7 @@ def main() -> None:
     summarise("score_query vs bare", runs["query"], runs["bare"])
     summarise("score_query vs bare+cpk", runs["query"], runs["bare_cpk"])
     summarise("score_month vs bare", runs["score"], runs["bare"])
+    summarise("score_month vs bare+cpk", runs["score"], runs["bare_cpk"])
     cpu = {mode: statistics.median(r["cpu_s"] for r in runs[mode]) for mode in modes}
     print(
         "median CPU seconds (all threads): "
