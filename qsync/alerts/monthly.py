@@ -217,29 +217,32 @@ def grade_drops(
 ) -> list[Flag]:
     """Suppliers whose grade fell by at least ``rule.by_at_least`` grades since last month."""
     order = [g.grade for g in scorecard.grades]
+    columns = ("supplier_id", "grade", "score")
+    # The scored frames hold each supplier's grade and score: no scorecard object is needed.
+    before = {row[0]: row[1:] for row in previous.frame.select(columns).iter_rows()}
     flags = []
-    for card in current.scorecards:
-        before = previous.get(card.supplier_id)
-        if before is None or before.grade not in order or card.grade not in order:
+    for supplier_id, grade, score in current.frame.select(columns).iter_rows():
+        previous_grade, previous_score = before.get(supplier_id, (None, None))
+        if previous_grade not in order or grade not in order:
             continue
-        steps = order.index(card.grade) - order.index(before.grade)
+        steps = order.index(grade) - order.index(previous_grade)
         if steps < rule.by_at_least:
             continue
         flags.append(
             Flag(
                 rule="grade_drop",
-                supplier_id=card.supplier_id,
+                supplier_id=supplier_id,
                 part_no=None,
                 subject=None,
                 window=current.month,
                 material_class=None,
                 evidence={
                     "month": current.month,
-                    "grade": card.grade,
-                    "score": _round(card.score, 1),
+                    "grade": grade,
+                    "score": _round(score, 1),
                     "previous_month": previous.month,
-                    "previous_grade": before.grade,
-                    "previous_score": _round(before.score, 1),
+                    "previous_grade": previous_grade,
+                    "previous_score": _round(previous_score, 1),
                     "steps": steps,
                 },
             )
