@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 from datetime import date
@@ -303,13 +302,6 @@ def main() -> None:
     summarise("score_query vs bare+cpk", runs["query"], runs["bare_cpk"])
     summarise("score_month vs bare", runs["score"], runs["bare"])
     summarise("score_month vs bare+cpk", runs["score"], runs["bare_cpk"])
-    cpu = {mode: statistics.median(r["cpu_s"] for r in runs[mode]) for mode in modes}
-    print(
-        "median CPU seconds (all threads): "
-        + ", ".join(f"{mode}={s:.3f}" for mode, s in cpu.items())
-        + f"; query/bare={cpu['query'] / cpu['bare']:.2f}"
-        + f", query/bare_cpk={cpu['query'] / cpu['bare_cpk']:.2f}"
-    )
 
 
 if __name__ == "__main__":
