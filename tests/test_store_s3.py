@@ -179,3 +179,25 @@ def test_duckdb_reads_the_same_tables_as_they_are(s3_workspace: Workspace) -> No
     )
     assert found == expected.rows()
     assert found == [("S0012", 34, 9), ("S0107", 27, 7)]
+
+
+def test_scoring_an_s3_store_reads_its_tables_as_a_local_store_does(
+    s3_workspace: Workspace, tmp_path: Path
+) -> None:
+    from qsync.score import load_scorecard_rules
+    from qsync.score.run import score_store, stored_scorecards
+
+    local = store_workspace(tmp_path / "local")
+    rules = load_scorecard_rules()
+    runs = {}
+    for name, ws in (("s3", s3_workspace), ("local", local)):
+        ingest_paths(sorted(SAMPLES.glob("*.csv")), ws, load_specs(ws.rules_dir))
+        runs[name] = score_store(open_store(ws), "2026-10", rules)
+    s3_cards, local_cards = runs["s3"].cards, runs["local"].cards
+    # S0023 only has deliveries in the samples: active, with no lots received.
+    assert [c.supplier_id for c in s3_cards.scorecards] == ["S0012", "S0023", "S0107"]
+    assert [c.value("lots") for c in s3_cards.scorecards] == [34, 0, 27]
+    assert s3_cards.frame.equals(local_cards.frame)
+    stored = stored_scorecards(open_store(s3_workspace))
+    assert stored is not None
+    assert stored.equals(local_cards.to_frame())

@@ -52,13 +52,12 @@ def store_tables(store: Store) -> dict[str, pl.LazyFrame]:
     """Lazy scans of the canonical tables the store has (absent tables mean "no data")."""
     from qsync.store import delta
 
-    present = set(store.tables())
-    return {name: delta.scan(store.target(name)) for name in SCORED_TABLES if name in present}
+    return {name: delta.scan(store.target(name)) for name in store.present(SCORED_TABLES)}
 
 
 def stored_scorecards(store: Store) -> pl.DataFrame | None:
     """Every stored scorecard row (all months), or ``None`` before the first scoring."""
-    if SCORECARDS_TABLE not in store.tables():
+    if not store.has_table(SCORECARDS_TABLE):
         return None
     from qsync.store import delta
 
@@ -118,7 +117,7 @@ def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
 
     cards = stored_scorecards(store)
     names: dict[str, str | None] = {}
-    if "suppliers" in store.tables():
+    if store.has_table("suppliers"):
         from qsync.store import delta
 
         master = delta.read(store.target("suppliers"))
@@ -157,7 +156,7 @@ def measurement_series(store: Store, supplier: str, part: str, characteristic: s
     from qsync.errors import UsageError
     from qsync.store import delta
 
-    if "measurements" not in store.tables():
+    if not store.has_table("measurements"):
         raise UsageError("the store has no measurements yet", reference="no-measurements")
     frame = delta.read(
         store.target("measurements"),
@@ -172,7 +171,7 @@ def measurement_series(store: Store, supplier: str, part: str, characteristic: s
             f"no measurements of {supplier} {part} {characteristic}", reference="no-measurements"
         )
     lsl = usl = None
-    if "parts" in store.tables():
+    if store.has_table("parts"):
         limits = delta.read(
             store.target("parts"),
             lambda lazy: lazy.filter(

@@ -18,7 +18,7 @@ retries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -88,7 +88,8 @@ class Store:
         return delta.exists(self.target(table))
 
     def tables(self) -> list[str]:
-        """Canonical tables present (local stores only; empty for object stores)."""
+        """Canonical tables present (local stores only; empty for object stores, whose
+        prefixes are not listed: ask :meth:`present` about the tables you need)."""
         if not self.location.is_local:
             return []
         return sorted(
@@ -96,6 +97,17 @@ class Store:
             for p in self.location.path.iterdir()
             if (p / "_delta_log").is_dir() and p.name not in RESERVED
         )
+
+    def present(self, tables: Iterable[str]) -> list[str]:
+        """Those of ``tables`` that exist in the store, in the order given.
+
+        Works on object storage too, where :meth:`tables` cannot list: each table is looked
+        for by name.
+        """
+        if self.location.is_local:
+            here = {p.name for p in self.location.path.iterdir() if (p / "_delta_log").is_dir()}
+            return [t for t in tables if t in here]
+        return [t for t in tables if self.has_table(t)]
 
     def _ensure(self, table: str, schema: pl.Schema, description: str) -> delta.Target:
         target = self.target(table)
