@@ -211,8 +211,8 @@ def previous_scores(
     """
     schema = {"month": pl.String, "supplier_id": pl.String, "score": pl.Float64}
     if previous is None:
-        frame = pl.DataFrame(schema=schema)
-    elif isinstance(previous, pl.DataFrame):
+        return _no_history()
+    if isinstance(previous, pl.DataFrame):
         frame = previous.select(*schema).cast(schema)  # type: ignore[arg-type]
     else:
         rows = [(c.month, c.supplier_id, c.score) for c in previous]
@@ -278,16 +278,19 @@ def score_frame(
         .with_columns(have.alias(HAVE), coverage.alias("coverage"))
         .with_columns(_round(score, 2).alias("score"))
         .with_columns(grade=_first_reached(pl.col("score"), grades))
-        .join(
-            _no_history().lazy() if history is None else history.lazy(),
-            on="supplier_id",
-            how="left",
+    )
+    if history is None or history.is_empty():  # nothing to join: the trend is unknown
+        frame = frame.with_columns(
+            pl.lit(None, dtype).alias(name)
+            for name, dtype in _no_history().schema.items()
+            if name != "supplier_id"
         )
-        .with_columns(
-            *_metric_risks(rules),
-            _certificate_risk(rules).alias(RISK.format("certificates")),
-            _trend_risk(rules).alias(RISK.format("trend")),
-        )
+    else:
+        frame = frame.join(history.lazy(), on="supplier_id", how="left")
+    frame = frame.with_columns(
+        *_metric_risks(rules),
+        _certificate_risk(rules).alias(RISK.format("certificates")),
+        _trend_risk(rules).alias(RISK.format("trend")),
     )
     portrait = rules.risk_portrait
     weights = {name: getattr(portrait, name).weight for name in FACTORS}
