@@ -26,6 +26,7 @@ __all__ = [
     "Capability",
     "ChartLimits",
     "ControlConstants",
+    "WithinCapability",
     "c4",
     "capability",
     "control_constants",
@@ -36,6 +37,7 @@ __all__ = [
     "moving_range_sigma",
     "nelson_rules",
     "sigma_within",
+    "within_capability",
     "xbar_r_limits",
     "xbar_s_limits",
 ]
@@ -329,6 +331,82 @@ def _indices(
     return spread, (min(sides) if sides else None), upper, lower
 
 
+@dataclass(frozen=True)
+class WithinCapability:
+    """The Cp family alone, from the within-subgroup σ: what a lot's Cpk needs.
+
+    :func:`capability` extends it with the overall σ (Pp, Ppk) and chart limits; the
+    shared figures are the same floats. ``subgroup_sizes`` are the distinct sizes, sorted.
+    """
+
+    n: int
+    mean: float
+    sigma_within: float
+    cp: float | None
+    cpk: float | None
+    cpu: float | None
+    cpl: float | None
+    subgroup_sizes: tuple[int, ...]
+    n_subgroups: int
+    method: str
+
+
+def within_capability(
+    values: Sequence[float],
+    *,
+    subgroups: Sequence[Hashable] | None = None,
+    lsl: float | None = None,
+    usl: float | None = None,
+    sigma_method: SigmaMethod = "rbar",
+) -> WithinCapability:
+    """Compute Cp, Cpk, Cpu and Cpl with the within-subgroup σ (see :func:`capability`).
+
+    The same conventions and the same errors as :func:`capability`, without the overall σ
+    and the chart limits, whose exact sample standard deviation costs most of a capability
+    study: scoring computes one Cpk per lot and characteristic.
+
+    >>> result = within_capability([1.0, 3.0, 2.0, 5.0, 4.0], lsl=0.0, usl=6.0)
+    >>> result.method, round(result.cp, 4), round(result.cpk, 4)
+    ('mr', 0.6446, 0.6446)
+    """
+    data = _finite_values(values)
+    if len(data) < 2:
+        raise ValueError("at least 2 values are required")
+    if lsl is not None and usl is not None and usl <= lsl:
+        raise ValueError(f"usl ({usl}) must be greater than lsl ({lsl})")
+    if sigma_method not in ("rbar", "sbar"):
+        raise ValueError(f"sigma method must be 'rbar' or 'sbar', got {sigma_method!r}")
+
+    groups = group_values(data, subgroups) if subgroups is not None else [[v] for v in data]
+    sizes = tuple(sorted({len(g) for g in groups}))
+    if sizes == (1,):
+        method = "mr"
+        sigma = moving_range_sigma(data)
+    elif 1 in sizes:
+        raise ValueError("subgroups of size 1 cannot be mixed with larger subgroups")
+    else:
+        method = sigma_method
+        sigma = sigma_within(groups, sigma_method)
+    # Values that are all equal give σ_within = 0 too, so this also covers σ_overall = 0.
+    if sigma == 0:
+        raise ValueError("the data show no variation; capability indices are undefined")
+
+    mean = statistics.fmean(data)
+    cp, cpk, cpu, cpl = _indices(mean, sigma, lsl, usl)
+    return WithinCapability(
+        n=len(data),
+        mean=mean,
+        sigma_within=sigma,
+        cp=cp,
+        cpk=cpk,
+        cpu=cpu,
+        cpl=cpl,
+        subgroup_sizes=sizes,
+        n_subgroups=len(groups),
+        method=method,
+    )
+
+
 def capability(
     values: Sequence[float],
     *,
@@ -356,46 +434,28 @@ def capability(
     >>> result.method, round(result.cp, 4), round(result.cpk, 4), round(result.pp, 4)
     ('mr', 0.6446, 0.6446, 0.6325)
     """
-    data = _finite_values(values)
-    if len(data) < 2:
-        raise ValueError("at least 2 values are required")
-    if lsl is not None and usl is not None and usl <= lsl:
-        raise ValueError(f"usl ({usl}) must be greater than lsl ({lsl})")
-    if sigma_method not in ("rbar", "sbar"):
-        raise ValueError(f"sigma method must be 'rbar' or 'sbar', got {sigma_method!r}")
-
-    groups = group_values(data, subgroups) if subgroups is not None else [[v] for v in data]
-    sizes = sorted({len(g) for g in groups})
-    mean = statistics.fmean(data)
-    sigma_overall = statistics.stdev(data)
-
+    within = within_capability(
+        values, subgroups=subgroups, lsl=lsl, usl=usl, sigma_method=sigma_method
+    )
+    mean, sigma, sizes = within.mean, within.sigma_within, within.subgroup_sizes
+    sigma_overall = statistics.stdev(_finite_values(values))
     charts: tuple[ChartLimits, ...]
-    if sizes == [1]:
-        method = "mr"
-        sigma = moving_range_sigma(data)
+    if within.method == "mr":
         charts = imr_limits(mean, sigma)
-    elif 1 in sizes:
-        raise ValueError("subgroups of size 1 cannot be mixed with larger subgroups")
     else:
-        method = sigma_method
-        sigma = sigma_within(groups, sigma_method)
-        limits = xbar_r_limits if sigma_method == "rbar" else xbar_s_limits
+        limits = xbar_r_limits if within.method == "rbar" else xbar_s_limits
         charts = tuple(chart for n in sizes for chart in limits(mean, sigma, n))
 
-    if sigma == 0 or sigma_overall == 0:
-        raise ValueError("the data show no variation; capability indices are undefined")
-
-    cp, cpk, cpu, cpl = _indices(mean, sigma, lsl, usl)
     pp, ppk, ppu, ppl = _indices(mean, sigma_overall, lsl, usl)
     return Capability(
-        n=len(data),
+        n=within.n,
         mean=mean,
         sigma_within=sigma,
         sigma_overall=sigma_overall,
-        cp=cp,
-        cpk=cpk,
-        cpu=cpu,
-        cpl=cpl,
+        cp=within.cp,
+        cpk=within.cpk,
+        cpu=within.cpu,
+        cpl=within.cpl,
         pp=pp,
         ppk=ppk,
         ppu=ppu,
@@ -403,8 +463,8 @@ def capability(
         lsl=lsl,
         usl=usl,
         subgroup_size=sizes[0] if len(sizes) == 1 else None,
-        n_subgroups=len(groups),
-        method=method,
+        n_subgroups=within.n_subgroups,
+        method=within.method,
         charts=charts,
     )
 

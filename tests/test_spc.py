@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import csv
 import doctest
+import itertools
 import json
 import math
 import statistics
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qsync import spc
 from qsync.spc import (
@@ -20,6 +23,7 @@ from qsync.spc import (
     moving_range_sigma,
     nelson_rules,
     sigma_within,
+    within_capability,
     xbar_r_limits,
 )
 
@@ -223,10 +227,84 @@ def test_to_dict_is_json_ready(phase_one) -> None:
         ({"values": [2.0, 2.0, 2.0]}, "no variation"),
     ],
 )
-def test_invalid_input_raises(kwargs, message) -> None:
+@pytest.mark.parametrize("study", [capability, within_capability])
+def test_invalid_input_raises(kwargs, message, study) -> None:
+    kwargs = dict(kwargs)  # shared by both studies' runs
     values = kwargs.pop("values")
     with pytest.raises(ValueError, match=message):
-        capability(values, **kwargs)
+        study(values, **kwargs)
+
+
+def test_constant_subgroups_that_differ_have_no_within_variation() -> None:
+    # σ_overall > 0, but every subgroup is constant: R̄ = 0, so Cp and Cpk are undefined.
+    for study in (capability, within_capability):
+        with pytest.raises(ValueError, match="no variation"):
+            study([1.0, 1.0, 2.0, 2.0], subgroups=["a", "a", "b", "b"], lsl=0.0, usl=3.0)
+
+
+def _within_by_hand(
+    values: list[float], labels: list[int] | None, lsl: float | None, usl: float | None, method: str
+) -> tuple[float, float | None, float | None] | str:
+    """(σ_within, Cp, Cpk) from the textbook formulas, or the reason none exists."""
+    if len(values) < 2:
+        return "at least 2 values"
+    if labels is None or len(set(labels)) == len(labels):
+        sigma = statistics.fmean(abs(b - a) for a, b in itertools.pairwise(values)) / 1.128
+    else:
+        groups: dict[int, list[float]] = {}
+        for value, label in zip(values, labels, strict=True):
+            groups.setdefault(label, []).append(value)
+        if any(len(g) == 1 for g in groups.values()):
+            return "size 1 cannot be mixed"
+        if method == "rbar":
+            sigma = statistics.fmean((max(g) - min(g)) / d2(len(g)) for g in groups.values())
+        else:
+            sigma = statistics.fmean(statistics.stdev(g) / c4(len(g)) for g in groups.values())
+    if sigma == 0:
+        return "no variation"
+    mean = math.fsum(values) / len(values)
+    sides = [(usl - mean) / (3 * sigma)] if usl is not None else []
+    sides += [(mean - lsl) / (3 * sigma)] if lsl is not None else []
+    cp = (usl - lsl) / (6 * sigma) if usl is not None and lsl is not None else None
+    return sigma, cp, (min(sides) if sides else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([9.8, 9.9, 10.0, 10.05, 10.1, 10.3]), min_size=1, max_size=24),
+    labels=st.lists(st.integers(0, 5), min_size=24, max_size=24),
+    individuals=st.booleans(),
+    limits=st.sampled_from([(9.5, 10.5), (None, 10.5), (9.5, None), (None, None)]),
+    method=st.sampled_from(["rbar", "sbar"]),
+)
+def test_within_capability_follows_the_textbook_formulas(
+    values: list[float],
+    labels: list[int],
+    individuals: bool,
+    limits: tuple[float | None, float | None],
+    method: str,
+) -> None:
+    lsl, usl = limits
+    groups = None if individuals else labels[: len(values)]
+    expected = _within_by_hand(values, groups, lsl, usl, method)
+    try:
+        result = within_capability(
+            values,
+            subgroups=groups,
+            lsl=lsl,
+            usl=usl,
+            sigma_method=method,  # type: ignore[arg-type]
+        )
+    except ValueError as exc:
+        assert isinstance(expected, str) and expected in str(exc)
+        return
+    assert not isinstance(expected, str), expected
+    sigma, cp, cpk = expected
+    assert result.sigma_within == pytest.approx(sigma, rel=1e-12)
+    assert result.cp == (None if cp is None else pytest.approx(cp, rel=1e-12))
+    assert result.cpk == (None if cpk is None else pytest.approx(cpk, rel=1e-12, abs=1e-12))
+    full = capability(values, subgroups=groups, lsl=lsl, usl=usl, sigma_method=method)  # type: ignore[arg-type]
+    assert (full.cp, full.cpk, full.sigma_within) == (result.cp, result.cpk, result.sigma_within)
 
 
 def test_c4_exact_and_published() -> None:

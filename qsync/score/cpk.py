@@ -1,7 +1,7 @@
 """Cpk per lot and characteristic: from measurements when they exist, else as reported.
 
 For the month's lots (inspections received in the month), the measurements of each lot and
-characteristic go through :func:`qsync.spc.capability` with the part's LSL/USL from the
+characteristic go through :func:`qsync.spc.within_capability` with the part's LSL/USL from the
 parts table (within-subgroup σ: R̄/d2 for subgroups, MR̄/1.128 for individual values).
 A lot with at least one Cpk computed this way uses those; any other lot uses the ``cpk``
 reported on its inspection row (characteristic unknown, shown as null). The month's
@@ -51,7 +51,7 @@ def _one(
     if lsl is None and usl is None:
         return None, "no-spec-limits"
     try:
-        result = spc.capability(values, subgroups=subgroups, lsl=lsl, usl=usl)
+        result = spc.within_capability(values, subgroups=subgroups, lsl=lsl, usl=usl)
     except ValueError as exc:
         text = str(exc)
         if "no variation" in text:
