@@ -375,7 +375,7 @@ _REASONS = {
 def switching_state(
     lots: Sequence[tuple[bool, int | None]],
     *,
-    normal_ac: int,
+    normal_ac: int | Sequence[int],
     reduced_permitted: bool = True,
 ) -> SwitchingState:
     """Apply the ISO 2859-1:1999 switching rules (clause 9) to a lot history.
@@ -383,14 +383,16 @@ def switching_state(
     ``lots`` is the ordered history of original inspections of one supplier-part, each
     ``(accepted, defects)`` where ``defects`` is the number of nonconforming items (or
     nonconformities) found, or None if unknown.  ``normal_ac`` is the acceptance number
-    of the plan used under normal inspection.  Inspection starts at normal with a
-    switching score of 0, and the rules are:
+    of the normal plan of each lot, in the same order (one number when every lot had the
+    same plan): the switching score judges a lot by its own normal plan, which depends on
+    its lot size.  Inspection starts at normal with a switching score of 0, and the rules
+    are:
 
     * normal → tightened when 2 lots in 5 or fewer consecutive lots inspected under this
       stretch of normal inspection are not accepted;
-    * switching score, updated for each lot under normal: if ``normal_ac`` ≥ 2, add 3
+    * switching score, updated for each lot under normal: if its ``normal_ac`` ≥ 2, add 3
       when ``defects`` ≤ :func:`tighter_acceptance_number` and otherwise reset to 0 (an
-      unknown defect count cannot earn credit and also resets); if ``normal_ac`` is 0
+      unknown defect count cannot earn credit and also resets); if its ``normal_ac`` is 0
       or 1, add 2 when the lot is accepted and otherwise reset.  A lot not accepted
       always resets the score.  The score restarts at 0 whenever normal begins;
     * normal → reduced when the score reaches 30 and ``reduced_permitted`` (production
@@ -405,9 +407,12 @@ def switching_state(
     >>> (state.severity, state.reason_id)
     ('tightened', 'two-of-five-rejected')
     """
-    if normal_ac not in _NORMAL_AC_LADDER:
-        raise ValueError(f"normal acceptance number {normal_ac!r} does not occur in table 2-a")
-    tighter_ac = tighter_acceptance_number(normal_ac) if normal_ac >= 2 else None
+    acs = [normal_ac] * len(lots) if isinstance(normal_ac, int) else list(normal_ac)
+    if len(acs) != len(lots):
+        raise ValueError(f"{len(acs)} normal acceptance numbers for {len(lots)} lots")
+    for ac in {normal_ac} if isinstance(normal_ac, int) else set(acs):
+        if ac not in _NORMAL_AC_LADDER:
+            raise ValueError(f"normal acceptance number {ac!r} does not occur in table 2-a")
     severity = "normal"
     score = 0
     normal_results: list[bool] = []
@@ -420,12 +425,13 @@ def switching_state(
         transitions.append(Transition(index, severity, to, _REASONS[reason_id], reason_id))
         severity = to
 
-    for index, (accepted, defects) in enumerate(lots):
+    for index, ((accepted, defects), ac) in enumerate(zip(lots, acs, strict=True)):
         if defects is not None and (isinstance(defects, bool) or defects < 0):
             raise ValueError(f"lot {index}: defects must be a non-negative integer or None")
         if severity == "discontinued":
             break
         if severity == "normal":
+            tighter_ac = tighter_acceptance_number(ac) if ac >= 2 else None
             normal_results.append(bool(accepted))
             if not accepted:
                 score = 0

@@ -260,6 +260,22 @@ def test_switching_score_with_acceptance_number_zero_or_one() -> None:
     assert (reset.severity, reset.switching_score) == ("normal", 0)
 
 
+def test_switching_score_uses_each_lot_s_own_acceptance_number() -> None:
+    # Ten lots with Ac 0 earn 2 each (20), then lots with Ac 2 and 0 defects earn 3 each:
+    # 20 + 3 + 3 + 3 + 3 = 32 reaches 30 at the 14th lot (index 13), not at the 10th
+    # (Ac 2 throughout) and never within 14 lots (Ac 0 throughout: 28).
+    lots = [(True, 0)] * 14
+    per_lot = switching_state(lots, normal_ac=[0] * 10 + [2] * 4)
+    assert per_lot.severity == "reduced"
+    assert [t.lot_index for t in per_lot.history_of_transitions] == [13]
+    assert switching_state(lots, normal_ac=2).history_of_transitions[0].lot_index == 9
+    assert switching_state(lots, normal_ac=0).severity == "normal"
+    with pytest.raises(ValueError, match="2 normal acceptance numbers for 14 lots"):
+        switching_state(lots, normal_ac=[0, 2])
+    with pytest.raises(ValueError, match="does not occur in table 2-a"):
+        switching_state(lots, normal_ac=[0] * 13 + [4])
+
+
 def test_reduced_needs_steady_production_and_approval() -> None:
     state = switching_state([OK] * 20, normal_ac=2, reduced_permitted=False)
     assert (state.severity, state.switching_score) == ("normal", 60)

@@ -385,6 +385,23 @@ def test_two_lots_not_accepted_of_five_tighten_and_a_conditional_release_counts(
     assert decision.lots_considered == 4
 
 
+def test_switching_score_judges_each_lot_by_its_own_lot_size() -> None:
+    # Class C (level I, AQL 2.5): a lot of 100 has Ac 0 (+2 when accepted), a lot of 1000
+    # Ac 2 (+3 when its defects are within the tighter Ac 1). Five small lots then seven
+    # large ones, all accepted with 0 defects: 5 x 2 + 7 x 3 = 31 reaches 30 at lot H11
+    # (10 + 6 x 3 = 28 at H10), whatever the size of the lot to come.
+    sizes = [100] * 5 + [1000] * 7
+    lots = history(["accept"] * len(sizes)).with_columns(qty_received=pl.Series(sizes))
+    class_c = pl.DataFrame({"part_no": ["P-1"], "characteristic": ["D1"], "material_class": ["C"]})
+    tables_ = {"inspections": lots, "parts": class_c}
+    for next_lot in (100, 1000, 10000):
+        decision = plan_for("S0001", "P-1", next_lot, tables_)
+        assert (decision.material_class, decision.severity) == ("C", "reduced"), next_lot
+        assert decision.reasons[1].id == "switching-switching-score-30"
+        assert decision.reasons[1].params["lot_id"] == "H11"
+        assert decision.plan == sampling.plan(next_lot, 2.5, "I", "reduced")
+
+
 def test_plan_history_can_stop_before_a_date() -> None:
     tables_ = {"inspections": history(["accept", "conditional", "accept", "reject"])}
     decision = plan_for("S0001", "P-1", 500, tables_, before=D(2026, 9, 4))

@@ -5,7 +5,9 @@ gives the ISO 2859-1 inspection level and AQL. The severity (normal, tightened, 
 discontinued) comes from :func:`qsync.sampling.switching_state` over the supplier-part's lot
 history, oldest first (by ``received_date``, then ``inspection_date``, then ``lot_id``). A lot
 counts as accepted only when its decision is ``accept``: a conditional release (特采) is a
-lot not accepted under the plan.
+lot not accepted under the plan. The switching score judges each past lot by the normal plan
+of its own lot size (``qty_received``), as clause 9.3.3.2 does, not by the plan of the lot
+to come; a lot of one item counts as the smallest lot size of Table 1 (2 to 8).
 """
 
 from __future__ import annotations
@@ -75,11 +77,16 @@ def _material_class(tables: Tables, part_no: str, materials: MaterialRules) -> t
 def lot_history(
     tables: Tables, supplier_id: str, part_no: str, before: date | None = None
 ) -> pl.DataFrame:
-    """The supplier-part's inspected lots, oldest first, with ``accepted`` and ``defects``."""
+    """The supplier-part's inspected lots, oldest first: ``accepted``, ``defects``, ``lot_size``."""
     inspections = get_table(tables, "inspections")
     if inspections is None:
         return pl.DataFrame(
-            schema={"lot_id": pl.String, "accepted": pl.Boolean, "defects": pl.Int64}
+            schema={
+                "lot_id": pl.String,
+                "accepted": pl.Boolean,
+                "defects": pl.Int64,
+                "lot_size": pl.Int64,
+            }
         )
     rows = inspections.filter(
         (pl.col("supplier_id") == supplier_id) & (pl.col("part_no") == part_no)
@@ -88,7 +95,12 @@ def lot_history(
         rows = rows.filter(pl.col("received_date") < pl.lit(before))
     return (
         rows.sort("received_date", "inspection_date", "lot_id", nulls_last=True)
-        .select("lot_id", accepted=pl.col("decision") == "accept", defects=pl.col("defects"))
+        .select(
+            "lot_id",
+            accepted=pl.col("decision") == "accept",
+            defects=pl.col("defects"),
+            lot_size=pl.col("qty_received"),
+        )
         .collect()
     )
 
@@ -117,9 +129,14 @@ def plan_for(
     rules = materials.classes[name]
     history = lot_history(tables, supplier_id, part_no, before)
     lots = list(zip(history["accepted"].to_list(), history["defects"].to_list(), strict=True))
-    normal = sampling.plan(lot_size, rules.aql, rules.inspection_level, "normal")
+    normal_ac = {
+        size: sampling.plan(max(size, 2), rules.aql, rules.inspection_level, "normal").ac
+        for size in set(history["lot_size"].to_list())
+    }
     state = sampling.switching_state(
-        lots, normal_ac=normal.ac, reduced_permitted=rules.reduced_permitted
+        lots,
+        normal_ac=[normal_ac[size] for size in history["lot_size"].to_list()],
+        reduced_permitted=rules.reduced_permitted,
     )
     chosen = None
     if state.severity != "discontinued":
