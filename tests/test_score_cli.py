@@ -128,3 +128,63 @@ def test_plan_for_a_supplier_part_says_why(
     assert [r["id"] for r in data["reasons"]][1] == "switching-initial-normal"
     assert main([*args, "--part", "P-2", "--lang", "en"]) == 0
     assert "normal inspection: no switch in the 2 lots on record" in capsys.readouterr().out
+
+
+def test_plan_for_a_supplier_part_takes_the_lot_size_of_its_last_lot(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # S0002's lots, oldest first: L4 (500, 2026-09-28), then L3 (500, 2026-10-03).
+    args = ["-w", str(scored_ws.root), "plan", "--supplier", "S0002", "--part", "P-2"]
+    assert main([*args, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["lot_size"] == 500
+    assert data["reasons"][0] == {
+        "id": "lot-size-from-history",
+        "params": {"lot_size": 500, "lot_id": "L3"},
+    }
+    assert main([*args, "--lang", "en"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # as Rich wraps it at the terminal's width
+    assert "lot size 500: the size of the last lot on record (L3)" in out
+    # The part has no class: the default class A, whose 特采 three managers approve.
+    assert "class A lot is approved by: Quality manager, Engineering manager" in out
+
+
+def test_plan_for_a_supplier_part_refuses_level_aql_and_severity(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["-w", str(scored_ws.root), "plan", "--supplier", "S0002", "--part", "P-2"]
+    for extra in (["--aql", "0.65"], ["--level", "III"], ["--severity", "reduced"]):
+        assert main([*args, *extra]) == 2
+        assert "do not go with --supplier/--part" in capsys.readouterr().err
+    unknown = ["-w", str(scored_ws.root), "plan", "--supplier", "S0009", "--part", "P-9"]
+    assert main(unknown) == 2
+    assert "no lots of S0009 P-9 on record" in capsys.readouterr().err
+    assert main(["plan", "--aql", "0.65"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        ("value\n1.0\n", "at least 2 values are required"),
+        ("value\n5\n5\n5\n", "the data show no variation"),
+        ("value,sg\n1,a\n2,a\n3,b\n", "size 1 cannot be mixed"),
+        ("value,sg\n" + "".join(f"{10 + i % 7},a\n" for i in range(30)), "from 2 to 25, got 30"),
+    ],
+)
+def test_capability_of_measurements_without_one_is_a_data_error(
+    rows: str, reason: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "bad.csv", rows)
+    subgroup = ["--subgroup", "sg"] if "sg" in rows else []
+    assert main(["capability", str(path), *subgroup, "--lsl", "0", "--usl", "20"]) == 1
+    err = capsys.readouterr().err
+    assert f"[capability-undefined] {path}: no capability from these measurements" in err
+    assert reason in err
+
+
+def test_capability_limits_the_wrong_way_round_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "m.csv", "value\n1\n2\n4\n")
+    assert main(["capability", str(path), "--lsl", "5", "--usl", "4"]) == 2
+    assert "--usl (4.0) must be greater than --lsl (5.0)" in capsys.readouterr().err

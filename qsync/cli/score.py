@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qsync.cli.app import LangOption, app, current_workspace, stdout
-from qsync.errors import ExitCode, UsageError
+from qsync.errors import ExitCode, SupplierFileError, UsageError
 
 if TYPE_CHECKING:
     from qsync.i18n import Catalogue
@@ -284,7 +284,20 @@ def capability(
         from qsync.score.run import read_series
 
         values, groups = read_series(file, value, subgroup)
-    result = compute(values, subgroups=groups, lsl=lsl, usl=usl, sigma_method=sigma)  # type: ignore[arg-type]
+    if lsl is not None and usl is not None and usl <= lsl:
+        raise UsageError(
+            f"--usl ({usl}) must be greater than --lsl ({lsl})", reference="bad-limits"
+        )
+    try:
+        result = compute(values, subgroups=groups, lsl=lsl, usl=usl, sigma_method=sigma)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise SupplierFileError(
+            f"no capability from these measurements: {exc}",
+            reference="capability-undefined",
+            location=str(file) if file else f"{supplier} {part} {characteristic}",
+            hint="Capability needs 2 or more finite values that vary: subgroups of 2 to 25 "
+            "values, or individual values.",
+        ) from None
     data = result.to_dict()
     if output == "json":
         _print_json(data)
@@ -301,10 +314,14 @@ def capability(
 
 @app.command()
 def plan(
-    lot_size: Annotated[int, typer.Option(help="Lot size.")],
+    lot_size: Annotated[int | None, typer.Option(help="Lot size.")] = None,
     aql: Annotated[float | None, typer.Option(help="AQL (percent nonconforming).")] = None,
-    level: Annotated[str, typer.Option(help="Inspection level: S-1..S-4, I, II, III.")] = "II",
-    severity: Annotated[str, typer.Option(help="normal, tightened or reduced.")] = "normal",
+    level: Annotated[
+        str | None, typer.Option(help="Inspection level: S-1..S-4, I, II (default), III.")
+    ] = None,
+    severity: Annotated[
+        str | None, typer.Option(help="normal (default), tightened or reduced.")
+    ] = None,
     supplier: Annotated[str | None, typer.Option(help="Use this supplier-part's history.")] = None,
     part: Annotated[str | None, typer.Option(help="Part number (with --supplier).")] = None,
     output: FormatOption = "table",
@@ -312,17 +329,26 @@ def plan(
 ) -> None:
     """The ISO 2859-1:1999 single sampling plan for a lot (arrows followed, switching applied).
 
-    With --supplier and --part the severity comes from that supplier-part's lot history and
-    the inspection level and AQL from its material class (rules/materials.yaml).
+    With --supplier and --part the severity comes from that supplier-part's lot history, the
+    inspection level and AQL from its material class (rules/materials.yaml), and the lot
+    size, unless given, from its last lot; the output says why, and who must approve a
+    conditional release (特采) of the class.
 
     Example: qsync plan --lot-size 1250 --aql 0.65 --level II
     """
     from qsync import sampling
 
     _check_format(output)
+    approvers: list[str] = []
     if supplier or part:
         if not (supplier and part):
             raise UsageError("--supplier and --part go together", reference="bad-usage")
+        if aql is not None or level is not None or severity is not None:
+            raise UsageError(
+                "--aql, --level and --severity do not go with --supplier/--part",
+                reference="bad-usage",
+                hint="The material class gives the level and AQL; the lot history the severity.",
+            )
         from qsync.score import load_material_rules, plan_for
         from qsync.score.run import store_tables
         from qsync.store import open_store
@@ -331,17 +357,23 @@ def plan(
         materials = load_material_rules(ws.rules_dir / "materials.yaml", "rules/materials.yaml")
         decision = plan_for(supplier, part, lot_size, store_tables(open_store(ws)), materials)
         data: dict[str, Any] = decision.to_dict()
+        language = lang or ws.settings.lang
+        release = materials.classes[decision.material_class].conditional_release
+        approvers = [role.name.in_lang(language) for role in release]
     else:
-        if aql is None:
-            raise UsageError("--aql is needed without --supplier/--part", reference="bad-usage")
+        if aql is None or lot_size is None:
+            raise UsageError(
+                "--lot-size and --aql are needed without --supplier/--part",
+                reference="bad-usage",
+            )
         try:
-            data = sampling.plan(lot_size, aql, level, severity).to_dict()
+            data = sampling.plan(lot_size, aql, level or "II", severity or "normal").to_dict()
         except ValueError as exc:
             raise UsageError(str(exc), reference="bad-plan") from None
     if output == "json":
         _print_json(data)
         return
-    shown = data.get("plan", data) or {}
+    shown = data.get("plan", data) or {"severity": data.get("severity")}
     for key in (
         "code_letter",
         "plan_letter",
@@ -361,4 +393,7 @@ def plan(
         stdout.print(catalogue.text("plan", "why"))
         for reason in data["reasons"]:
             stdout.print("  " + catalogue.text("plan", reason["id"], **reason["params"]))
+        names = catalogue.text("plan", "list-separator").join(approvers)
+        release_params = {"class": data["material_class"], "names": names}
+        stdout.print(catalogue.text("plan", "approvers", **release_params))
     raise typer.Exit(ExitCode.OK)

@@ -18,6 +18,7 @@ from datetime import date
 import polars as pl
 
 from qsync import sampling
+from qsync.errors import UsageError
 from qsync.score.materials import MaterialRules, load_material_rules
 from qsync.score.tables import Tables, get_table
 
@@ -108,7 +109,7 @@ def lot_history(
 def plan_for(
     supplier_id: str,
     part_no: str,
-    lot_size: int,
+    lot_size: int | None,
     tables: Tables,
     materials: MaterialRules | None = None,
     *,
@@ -118,7 +119,8 @@ def plan_for(
 
     ``tables`` needs ``inspections`` for the lot history (none: start at normal) and
     ``parts`` for the material class; ``before`` limits the history to lots received
-    before that date.
+    before that date. Without ``lot_size`` the next lot is taken to be the size of the last
+    one on record (a :class:`~qsync.errors.UsageError` when there is none).
 
     >>> d = plan_for("S0001", "P-1", 1250, {})
     >>> (d.material_class, d.severity, d.plan.sample_size, d.plan.ac, d.reasons[0].id)
@@ -128,6 +130,17 @@ def plan_for(
     name, origin = _material_class(tables, part_no, materials)
     rules = materials.classes[name]
     history = lot_history(tables, supplier_id, part_no, before)
+    reasons = []
+    if lot_size is None:
+        if history.is_empty():
+            raise UsageError(
+                f"no lots of {supplier_id} {part_no} on record to take the lot size from",
+                reference="no-lot-size",
+                hint="Give the size of the lot to inspect with --lot-size.",
+            )
+        lot_size = max(int(history["lot_size"][-1]), 2)
+        last_lot = history["lot_id"][-1]
+        reasons.append(Reason("lot-size-from-history", {"lot_size": lot_size, "lot_id": last_lot}))
     lots = list(zip(history["accepted"].to_list(), history["defects"].to_list(), strict=True))
     normal_ac = {
         size: sampling.plan(max(size, 2), rules.aql, rules.inspection_level, "normal").ac
@@ -141,12 +154,12 @@ def plan_for(
     chosen = None
     if state.severity != "discontinued":
         chosen = sampling.plan(lot_size, rules.aql, rules.inspection_level, state.severity)
-    reasons = [
+    reasons.append(
         Reason(
             f"material-class-{origin}",
             {"class": name, "level": rules.inspection_level, "aql": rules.aql},
         )
-    ]
+    )
     last = state.history_of_transitions[-1] if state.history_of_transitions else None
     reasons.append(
         Reason(
