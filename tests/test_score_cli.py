@@ -188,3 +188,21 @@ def test_capability_limits_the_wrong_way_round_are_a_usage_error(
     path = _write(tmp_path / "m.csv", "value\n1\n2\n4\n")
     assert main(["capability", str(path), "--lsl", "5", "--usl", "4"]) == 2
     assert "--usl (4.0) must be greater than --lsl (5.0)" in capsys.readouterr().err
+
+
+def test_explain_lists_each_source_row_with_its_file_and_row(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["-w", str(scored_ws.root), "score", "--month", "2026-10", "--explain", "S0001"]
+    assert main([*args, "--format", "json", "--no-alerts"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert main([*args, "--lang", "en", "--no-alerts"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in lines if line.count("│") > 2]
+    # lot L1 is line 2 of iqc.csv, L2 line 3 (the header is line 1); the deliveries likewise.
+    by_first = {row[0]: row for row in cells}
+    assert (by_first["L1"][-2:], by_first["L2"][-2:]) == (["iqc.csv", "2"], ["iqc.csv", "3"])
+    assert [r[-1] for r in cells if r[-2] == "dlv.csv"] == ["2", "3"]
+    actions = ", ".join(a["en"] for a in data["actions"])
+    text = " ".join(" ".join(lines).split())
+    assert data["grade"] is not None and f"Grade {data['grade']} triggers: {actions}" in text

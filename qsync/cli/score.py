@@ -169,6 +169,10 @@ def _explain(
         )
     stdout.print(table)
     stdout.print(text("score", "score-line", score=_number(card.score, 2), grade=card.grade or "—"))
+    if card.actions:
+        separator = text("plan", "list-separator")
+        actions = separator.join(action.in_lang(lang) for action in card.actions)
+        stdout.print(text("score", "grade-actions", grade=card.grade, actions=actions))
     risk = data["risk"]
     portrait = Table(
         title=text(
@@ -191,7 +195,55 @@ def _explain(
         )
     stdout.print(portrait)
     for name, rows in explanation.sources.items():
-        stdout.print(text("score", "sources", table=name, rows=rows.height))
+        stdout.print(_source_rows(name, rows, catalogue))
+
+
+EXPLAIN_ROWS = 20
+"""Source rows listed per table by ``score --explain`` (JSON lists them all)."""
+_PROVENANCE = ("_submission", "_file", "_sheet", "_page", "_row", "_received_at")
+
+
+def _source_rows(table: str, rows: Any, catalogue: Catalogue) -> Any:
+    """One source table's rows behind the figures, each with the file and row it came from.
+
+    Columns empty in every row are left out; the provenance columns become a "file" column
+    (``iqc_oct.xlsx › 来料检验``, cut short on a narrow terminal) and a "row" column;
+    JSON keeps every column in full.
+    """
+    from rich.table import Table
+
+    text = catalogue.text
+    title = text("score", "sources", table=table, rows=rows.height)
+    if rows.is_empty():
+        return title
+    columns = [
+        c for c in rows.columns if c not in _PROVENANCE and rows[c].null_count() < rows.height
+    ]
+    with_origin = "_file" in rows.columns and rows["_file"].null_count() < rows.height
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        shown.add_column(column)
+    if with_origin:
+        shown.add_column(text("score", "col-file"), no_wrap=True, overflow="ellipsis", max_width=32)
+        shown.add_column(text("score", "col-row"), no_wrap=True, justify="right")
+    for row in rows.head(EXPLAIN_ROWS).iter_rows(named=True):
+        cells = [_shown(row[c]) for c in columns]
+        if with_origin:
+            cells += [_origin_file(row, catalogue), _shown(row.get("_row"))]
+        shown.add_row(*cells)
+    if rows.height > EXPLAIN_ROWS:
+        shown.caption = text("score", "more-rows", rows=rows.height - EXPLAIN_ROWS)
+    return shown
+
+
+def _origin_file(row: dict[str, Any], catalogue: Catalogue) -> str:
+    """The file a stored row came from, with its sheet or page: ``iqc_oct.xlsx › 来料检验``."""
+    parts = [str(row.get("_file") or "—")]
+    if row.get("_sheet"):
+        parts.append(str(row["_sheet"]))
+    if row.get("_page") is not None:
+        parts.append(catalogue.text("score", "origin-page", page=row["_page"]))
+    return " › ".join(parts)
 
 
 def _shown(value: object) -> str:
