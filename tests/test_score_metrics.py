@@ -84,6 +84,32 @@ def test_lot_counts_and_acceptance_count_a_conditional_release_as_not_accepted()
     assert s1["lot_acceptance_rate"] == pytest.approx(1 / 3)
 
 
+def test_a_conditional_release_can_be_counted_as_accepted_by_the_rules() -> None:
+    rules = load_scorecard_rules()
+    lenient = rules.model_copy(
+        update={"lots": rules.lots.model_copy(update={"conditional_counts_as_accepted": True})}
+    )
+    s1 = metrics({"inspections": inspections()}, lenient)["S0001"]
+    # L1 accept and L2 conditional now count as accepted; L3 reject does not.
+    assert (s1["lots"], s1["lots_accepted"], s1["lots_conditional"]) == (3, 2, 1)
+    assert s1["lot_acceptance_rate"] == pytest.approx(2 / 3)
+
+
+def test_the_lot_acceptance_setting_is_read_from_scorecard_yaml(tmp_path: Path) -> None:
+    shipped = Path(__file__).resolve().parents[1] / "rules" / "scorecard.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    assert "conditional_counts_as_accepted: false" in text
+    changed = tmp_path / "scorecard.yaml"
+    changed.write_text(
+        text.replace(
+            "conditional_counts_as_accepted: false", "conditional_counts_as_accepted: true"
+        ),
+        encoding="utf-8",
+    )
+    rules = load_scorecard_rules(changed, "rules/scorecard.yaml")
+    assert metrics({"inspections": inspections()}, rules)["S0001"]["lots_accepted"] == 2
+
+
 def test_ppm_is_defects_per_million_received_in_the_month() -> None:
     got = metrics({"inspections": inspections()})
     defects, received = 2 + 0 + 5, 1000 + 500 + 2000  # L1, L2, L3 only

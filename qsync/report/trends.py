@@ -74,7 +74,7 @@ def monthly_trend(
             sources.month_inspections(inspections, m).select(
                 pl.lit(m.label).alias("month"),
                 lots=pl.len().cast(pl.Int64),
-                lots_accepted=(pl.col("decision") == "accept").sum().cast(pl.Int64),
+                lots_accepted=sources.lot_accepted(rules).sum().cast(pl.Int64),
                 defects=pl.col("defects").sum().cast(pl.Int64),
                 qty_received=pl.col("qty_received").sum().cast(pl.Int64),
             )

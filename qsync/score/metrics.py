@@ -49,11 +49,13 @@ def _ratio(numerator: str, denominator: str) -> pl.Expr:
     return pl.when(den > 0).then(pl.col(numerator) / den).cast(pl.Float64)
 
 
-def _inspections(month_rows: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
+def _inspections(
+    month_rows: pl.LazyFrame, keys: Sequence[str], rules: ScorecardRules
+) -> pl.LazyFrame:
     decision = pl.col("decision")
     return month_rows.group_by(*keys).agg(
         lots=pl.len().cast(pl.Int64),
-        lots_accepted=_count(decision == "accept"),
+        lots_accepted=_count(sources.lot_accepted(rules)),
         lots_rejected=_count(decision == "reject"),
         lots_conditional=_count(decision == "conditional"),
         defects=pl.col("defects").sum().cast(pl.Int64),
@@ -172,7 +174,7 @@ def _parts(
     if inspections is None:
         lots = cpk = None
     else:
-        lots = _inspections(sources.month_inspections(inspections, month), keys)
+        lots = _inspections(sources.month_inspections(inspections, month), keys, rules)
         cpk = _cpk(_lot_cpk(tables, inspections, month), keys)
     return {
         "inspections": lots,

@@ -150,6 +150,16 @@ class MissingData(RuleModel):
     min_coverage: float = Field(default=0.5, ge=0, le=1)
 
 
+class LotRules(RuleModel):
+    """Which inspection decisions count as an accepted lot in the lot acceptance rate.
+
+    By default only ``accept``: a conditional acceptance (特采, a concession) is a lot the
+    supplier did not deliver to specification, so it counts as not accepted.
+    """
+
+    conditional_counts_as_accepted: bool = False
+
+
 class DeliveryRules(RuleModel):
     """On time means delivered no later than ``tolerance_days`` after the promised date."""
 
@@ -242,6 +252,7 @@ class ScorecardRules(RuleModel):
     version: Literal[1] = 1
     activity: list[str] = Field(default_factory=lambda: ["lots", "deliveries"], min_length=1)
     missing_data: MissingData = Field(default_factory=MissingData)
+    lots: LotRules = Field(default_factory=LotRules)
     delivery: DeliveryRules = Field(default_factory=DeliveryRules)
     complaints: ComplaintRules = Field(default_factory=ComplaintRules)
     audits: AuditRules = Field(default_factory=AuditRules)

@@ -26,6 +26,20 @@ def month_inspections(inspections: pl.LazyFrame, month: Month) -> pl.LazyFrame:
     return inspections.filter(in_month(pl.col("received_date"), month))
 
 
+def lot_accepted(rules: ScorecardRules) -> pl.Expr:
+    """True for an inspected lot that counts as accepted (``lots`` in ``scorecard.yaml``).
+
+    >>> from qsync.score.rules import load_scorecard_rules
+    >>> frame = pl.DataFrame({"decision": ["accept", "conditional", "reject"]})
+    >>> frame.select(lot_accepted(load_scorecard_rules()))["decision"].to_list()
+    [True, False, False]
+    """
+    decision = pl.col("decision")
+    if rules.lots.conditional_counts_as_accepted:
+        return decision.is_in(["accept", "conditional"])
+    return decision == "accept"
+
+
 def month_reported_cpk(inspections: pl.LazyFrame, month: Month) -> pl.LazyFrame:
     """Inspections of the month's lots that report a Cpk.
 
