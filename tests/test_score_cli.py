@@ -92,6 +92,24 @@ def test_suppliers_lists_latest_grade(
     assert rows["S0001"]["month"] == "2026-10" and rows["S0001"]["grade"] in "ABCD"
 
 
+def test_suppliers_trend_names_its_months(
+    scored_ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for month in ("2026-09", "2026-10"):
+        main(["-w", str(scored_ws.root), "score", "--month", month, "--no-alerts"])
+    capsys.readouterr()
+    assert main(["-w", str(scored_ws.root), "suppliers", "--format", "json"]) == 0
+    rows = {r["supplier_id"]: r for r in json.loads(capsys.readouterr().out)["suppliers"]}
+    # S0001 had nothing in September; S0002 only lot L4, whose two metrics carry 40 of the
+    # 100 weight, below the 0.5 coverage a score needs: no grade either.
+    assert rows["S0001"]["months"] == rows["S0002"]["months"] == ["2026-09", "2026-10"]
+    for supplier in ("S0001", "S0002"):
+        september, october = rows[supplier]["grades"]
+        assert september is None and october == rows[supplier]["grade"] and october in "ABCD"
+    assert main(["-w", str(scored_ws.root), "suppliers", "--lang", "en"]) == 0
+    assert "Grades 2026-09 → 2026-10" in " ".join(capsys.readouterr().out.split())
+
+
 def test_capability_of_the_piston_rings_matches_the_published_figures(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -278,8 +278,11 @@ def suppliers(
         return
     text = catalogue.text
     table = Table()
-    for key in ("supplier", "name", "month", "score", "grade", "trend"):
+    for key in ("supplier", "name", "month", "score", "grade"):
         table.add_column(text("score", f"col-{key}"))
+    months = rows[0].months if rows else []
+    trend = text("score", "col-trend-months", first=months[0], last=months[-1]) if months else ""
+    table.add_column(trend or text("score", "col-trend"))
     for row in rows:
         table.add_row(
             row.supplier_id,

@@ -106,6 +106,8 @@ class SupplierGrade:
     score: float | None
     grade: str | None
     grades: list[str | None]
+    months: list[str]
+    """The months of ``grades``, oldest first (the same for every supplier of a listing)."""
 
 
 def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
@@ -124,9 +126,12 @@ def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
         name_col = "name" if "name" in master.columns else None
         for row in master.iter_rows(named=True):
             names[row["supplier_id"]] = row[name_col] if name_col else None
-    rows = {s: SupplierGrade(s, n, None, None, None, []) for s, n in names.items()}
+    recent: list[str] = []
     if cards is not None and cards.height:
         recent = sorted(cards["month"].unique().to_list())[-months:]
+    blank: list[str | None] = [None] * len(recent)
+    rows = {s: SupplierGrade(s, n, None, None, None, blank, recent) for s, n in names.items()}
+    if cards is not None and cards.height:
         ordered = cards.filter(pl.col("month").is_in(recent)).sort(["supplier_id", "month"])
         for supplier, group in ordered.group_by("supplier_id", maintain_order=True):
             sid = str(supplier[0])
@@ -134,7 +139,7 @@ def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
             by_month = dict(zip(group["month"].to_list(), group["grade"].to_list(), strict=True))
             grades = [by_month.get(m) for m in recent]
             rows[sid] = SupplierGrade(
-                sid, names.get(sid), last["month"], last["score"], last["grade"], grades
+                sid, names.get(sid), last["month"], last["score"], last["grade"], grades, recent
             )
     return [rows[k] for k in sorted(rows)]
 
