@@ -175,9 +175,12 @@ def demo(
 ) -> None:
     """Run qsync on the bundled sample data and show what to look at.
 
+    Stops at the first step that is interrupted (exit 130) or fails unexpectedly, with that
+    step's exit code.
+
     Example: qsync demo --lang en
     """
     from qsync.cli.app import main
     from qsync.demo import run_demo
 
-    run_demo(stdout, main, keep, lang)
+    raise typer.Exit(run_demo(stdout, main, keep, lang, errors=stderr).exit_code)
