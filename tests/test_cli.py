@@ -129,6 +129,22 @@ def test_exit_2_for_bad_usage(
     assert run.out == ""
 
 
+def test_ctrl_c_in_a_command_exits_130_and_says_interrupted(
+    workspace: Workspace, csv_file: MakeCsv, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    import qsync.submission
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the files are being checked
+
+    monkeypatch.setattr(qsync.submission, "validate_paths", interrupted)
+    run = cli("-w", workspace.root, "validate", csv_file("good.csv", GOOD))
+    assert (run.code, run.err.strip(), run.out) == (130, "interrupted", "")
+
+
 def test_exit_2_for_a_missing_file(workspace: Workspace, tmp_path: Path, cli: Cli) -> None:
     missing = tmp_path / "nowhere.csv"
     run = cli("-w", workspace.root, "validate", missing)

@@ -115,13 +115,47 @@ def _show_error(exc: QsyncError) -> None:
         stderr.print(f"  hint: {exc.hint}", markup=False)
 
 
+class _CtrlC:
+    """While active, notes whether SIGINT (Ctrl-C) arrived; it still interrupts as usual.
+
+    Only in the main thread, where Python delivers signals; a nested :func:`main` (the demo
+    runs commands through it) notes its own and restores the outer one's on exit.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _CtrlC:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self.pressed = True
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI: the one error boundary that turns failures into messages and exit codes."""
     from typer._click.exceptions import ClickException
 
+    ctrl_c = _CtrlC()
     try:
-        returned = app(args=argv, standalone_mode=False)
+        with ctrl_c:
+            returned = app(args=argv, standalone_mode=False)
         code: int = returned if isinstance(returned, int) else ExitCode.OK
+        if ctrl_c.pressed:  # Typer turns Ctrl-C inside a command into a quiet exit code 130
+            stderr.print("interrupted")
     except typer.Exit as exc:
         code = exc.exit_code
     except ClickException as exc:
