@@ -18,7 +18,11 @@ writer, with the tables' canonical schemas. Then it times in fresh processes:
   the catalogue, Cpk worst and median included (budget: within 1.5× of ``bare``, < 2 GB);
 * ``score``: ``qsync.score.score_month``, the query plus every supplier's points, score,
   grade and risk coefficient (the scorecard objects and their JSON are built only when
-  asked for, so they are not timed).
+  asked for, so they are not timed);
+* ``command`` (``--source store`` only): ``score_store(..., save=True)``, what
+  ``qsync score --month`` does after start-up: the month scored against the stored earlier
+  months, every scorecard object with its JSON detail built, and the month written to the
+  store's ``scorecards`` table (replacing the run before).
 
 Both sides scan the same data lazily (the store's Delta tables, opened inside the timed work,
 or the Parquet files) and have their imports done before the clock starts; the sides
@@ -203,7 +207,13 @@ def _child(mode: str, source: str, first: Path, second: Path) -> None:
         month = score_month(tables(), MONTH, rules)
         assert month.frame.height > 0 and month.frame["grade"].null_count() < month.frame.height
 
-    child_measure(query if mode == "query" else score)
+    def command() -> None:
+        from qsync.score.run import score_store
+
+        run = score_store(Store.open(StoreLocation.parse(str(first))), MONTH, rules, save=True)
+        assert run.version is not None and len(run.cards.scorecards) == run.cards.frame.height
+
+    child_measure({"query": query, "score": score, "command": command}[mode])
 
 
 def _build_store(root: Path, inspections: Path, deliveries: Path) -> None:
@@ -297,11 +307,15 @@ def main() -> None:
         sides = [args.source, str(store), str(store)]
         print(f"read from the qsync store {store}")
     modes = ("bare", "bare_cpk", "query", "score")
+    if args.source == "store":
+        modes += ("command",)
     runs = interleaved(Path(__file__), modes, sides, args.repeats)
     summarise("score_query vs bare", runs["query"], runs["bare"])
     summarise("score_query vs bare+cpk", runs["query"], runs["bare_cpk"])
     summarise("score_month vs bare", runs["score"], runs["bare"])
     summarise("score_month vs bare+cpk", runs["score"], runs["bare_cpk"])
+    if "command" in runs:
+        summarise("score_store(save) vs bare", runs["command"], runs["bare"])
 
 
 if __name__ == "__main__":
