@@ -224,3 +224,25 @@ def test_explain_lists_each_source_row_with_its_file_and_row(
     actions = ", ".join(a["en"] for a in data["actions"])
     text = " ".join(" ".join(lines).split())
     assert data["grade"] is not None and f"Grade {data['grade']} triggers: {actions}" in text
+
+
+def test_plan_for_a_discontinued_supplier_part_shows_the_severity_and_no_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    header = "供应商代码,物料编码,批次号,到货日期,来料数量,抽样数,不良数,判定\n"
+    # Two lots not accepted tighten inspection (at L2); five more not accepted under tightened
+    # inspection (L3 to L7) discontinue it.
+    rows = "".join(f"S0003,P-3,L{i},2026-10-{i:02d},1000,80,3,不合格\n" for i in range(1, 8))
+    report = ingest_paths(
+        [_write(tmp_path / "iqc.csv", header + rows)], ws, load_specs(ws.rules_dir)
+    )
+    assert report.files[0].rows_rejected == 0
+    args = ["-w", str(ws.root), "plan", "--supplier", "S0003", "--part", "P-3", "--lang", "en"]
+    assert main(args) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith("severity discontinued Why:")
+    assert (
+        "inspection discontinued: 5 lots not accepted under tightened inspection (at lot L7)" in out
+    )
+    assert "sample_size" not in out
