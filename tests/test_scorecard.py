@@ -402,6 +402,19 @@ def test_switching_score_judges_each_lot_by_its_own_lot_size() -> None:
         assert decision.plan == sampling.plan(next_lot, 2.5, "I", "reduced")
 
 
+def test_lots_without_a_size_are_judged_by_the_plan_of_the_lot_to_come() -> None:
+    # Class C at lot size 1000 has Ac 2 (+3 a lot with 0 defects): ten lots reach 30 at H9.
+    # Lots H0-H3 have no size (a table not written by qsync ingest): they take the next
+    # lot's plan; the lot size to plan for comes from the last lot with a size.
+    sizes = [None] * 4 + [1000] * 6
+    lots = history(["accept"] * 10).with_columns(qty_received=pl.Series(sizes, dtype=pl.Int64))
+    class_c = pl.DataFrame({"part_no": ["P-1"], "characteristic": ["D1"], "material_class": ["C"]})
+    decision = plan_for("S0001", "P-1", None, {"inspections": lots, "parts": class_c})
+    assert (decision.lot_size, decision.severity) == (1000, "reduced")
+    assert decision.reasons[0].params == {"lot_size": 1000, "lot_id": "H9"}
+    assert decision.reasons[2].params["lot_id"] == "H9"
+
+
 def test_plan_history_can_stop_before_a_date() -> None:
     tables_ = {"inspections": history(["accept", "conditional", "accept", "reject"])}
     decision = plan_for("S0001", "P-1", 500, tables_, before=D(2026, 9, 4))

@@ -131,24 +131,28 @@ def plan_for(
     rules = materials.classes[name]
     history = lot_history(tables, supplier_id, part_no, before)
     reasons = []
+    sizes = history["lot_size"].drop_nulls()
     if lot_size is None:
-        if history.is_empty():
+        if sizes.is_empty():
             raise UsageError(
                 f"no lots of {supplier_id} {part_no} on record to take the lot size from",
                 reference="no-lot-size",
                 hint="Give the size of the lot to inspect with --lot-size.",
             )
-        lot_size = max(int(history["lot_size"][-1]), 2)
-        last_lot = history["lot_id"][-1]
+        lot_size = max(int(sizes[-1]), 2)
+        last_lot = history.filter(pl.col("lot_size").is_not_null())["lot_id"][-1]
         reasons.append(Reason("lot-size-from-history", {"lot_size": lot_size, "lot_id": last_lot}))
     lots = list(zip(history["accepted"].to_list(), history["defects"].to_list(), strict=True))
+    # A lot whose size is unknown (not from a qsync ingest, which requires it) is judged by
+    # the plan of the lot to come, the only plan known for it.
+    lot_sizes = [lot_size if size is None else max(size, 2) for size in history["lot_size"]]
     normal_ac = {
-        size: sampling.plan(max(size, 2), rules.aql, rules.inspection_level, "normal").ac
-        for size in set(history["lot_size"].to_list())
+        size: sampling.plan(size, rules.aql, rules.inspection_level, "normal").ac
+        for size in set(lot_sizes)
     }
     state = sampling.switching_state(
         lots,
-        normal_ac=[normal_ac[size] for size in history["lot_size"].to_list()],
+        normal_ac=[normal_ac[size] for size in lot_sizes],
         reduced_permitted=rules.reduced_permitted,
     )
     chosen = None
