@@ -220,6 +220,23 @@ def test_lot_cpk_table_says_where_each_value_came_from() -> None:
     ]  # L0 (September) is never read
 
 
+def test_a_measured_cpk_leads_back_to_its_first_measurement_row() -> None:
+    sheet = measurements().with_columns(
+        _file=pl.lit("spc_oct.xlsx"), _row=pl.int_range(2, measurements().height + 2)
+    )
+    tables = {"inspections": inspections(), "measurements": sheet, "parts": parts()}
+    cpk = month_lot_cpk(tables, MONTH)
+    assert cpk is not None
+    rows = cpk.sort("lot_id", "characteristic", nulls_last=True).collect()
+    # Rows are written subgroup by subgroup, sample by sample, each as (L1 D1, L1 D2, L0 D1):
+    # L1/D1's first measurement (subgroup 1, sample 1) is on row 2, L1/D2's on row 3.
+    assert rows.select("lot_id", "characteristic", "_file", "_row").rows() == [
+        ("L1", "D1", "spc_oct.xlsx", 2),
+        ("L1", "D2", "spc_oct.xlsx", 3),
+        ("L2", None, None, None),  # reported on an inspection row without provenance here
+    ]
+
+
 def test_reported_cpk_is_used_without_measurements() -> None:
     s1 = metrics({"inspections": inspections()})["S0001"]
     assert (s1["cpk_worst"], s1["cpk_median"], s1["cpk_values"]) == (1.2, (1.5 + 1.2) / 2, 2)

@@ -71,14 +71,18 @@ def measured_cpk(
 
     Returns the columns of :data:`SCHEMA` with ``source = "measurements"``; ``cpk`` is null
     with a ``note`` (``no-spec-limits``, ``too-few-values``, ``no-variation``,
-    ``mixed-subgroup-sizes``) when it cannot be computed. Python loops over lot-characteristic
-    groups here, never over rows.
+    ``mixed-subgroup-sizes``) when it cannot be computed. When the measurements carry the
+    store's provenance columns, each value carries those of its first measurement (first
+    subgroup, first sample), so it can be traced to the supplier's file. Python loops over
+    lot-characteristic groups here, never over rows.
     """
     order = ["subgroup", "sample_no"]
+    provenance = provenance_columns(measurements)
     grouped = (
         measurements.join(lots, on=["supplier_id", "lot_id"], how="semi")
         .group_by(*LOT_KEYS, "characteristic")
         .agg(
+            *(pl.col(c).sort_by(order).first() for c in provenance),
             values=pl.col("value").sort_by(order),
             subgroups=pl.col("subgroup").sort_by(order),
             n=pl.len().cast(pl.Int64),
@@ -102,6 +106,7 @@ def measured_cpk(
         "n",
         pl.lit("measurements").alias("source"),
         pl.Series("note", notes, dtype=pl.String),
+        *provenance,
     )
 
 
@@ -126,4 +131,4 @@ def lot_cpk(reported_rows: pl.LazyFrame, measured: pl.DataFrame | None) -> pl.La
         return reported
     covered = measured.filter(pl.col("cpk").is_not_null()).select("supplier_id", "lot_id")
     reported = reported.join(covered.lazy().unique(), on=["supplier_id", "lot_id"], how="anti")
-    return pl.concat([measured.lazy(), reported], how="diagonal")
+    return pl.concat([measured.lazy(), reported], how="diagonal_relaxed")
