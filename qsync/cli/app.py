@@ -124,6 +124,7 @@ class _CtrlC:
 
     def __init__(self) -> None:
         self.pressed = False
+        self._installed = False
         self._previous: Any = None
 
     def __enter__(self) -> _CtrlC:
@@ -132,13 +133,14 @@ class _CtrlC:
 
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._installed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         import signal
 
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:  # None: the previous handler was not Python's; restore the default
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
 
     def _on_sigint(self, signum: int, frame: object) -> None:
         self.pressed = True
