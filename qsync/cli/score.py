@@ -200,7 +200,6 @@ def _explain(
 
 EXPLAIN_ROWS = 20
 """Source rows listed per table by ``score --explain`` (JSON lists them all)."""
-_PROVENANCE = ("_submission", "_file", "_sheet", "_page", "_row", "_received_at")
 
 
 def _source_rows(table: str, rows: Any, catalogue: Catalogue) -> Any:
@@ -212,12 +211,14 @@ def _source_rows(table: str, rows: Any, catalogue: Catalogue) -> Any:
     """
     from rich.table import Table
 
+    from qsync.score.tables import PROVENANCE
+
     text = catalogue.text
     title = text("score", "sources", table=table, rows=rows.height)
     if rows.is_empty():
         return title
     columns = [
-        c for c in rows.columns if c not in _PROVENANCE and rows[c].null_count() < rows.height
+        c for c in rows.columns if c not in PROVENANCE and rows[c].null_count() < rows.height
     ]
     with_origin = "_file" in rows.columns and rows["_file"].null_count() < rows.height
     shown = Table(title=title, title_justify="left")
