@@ -407,12 +407,13 @@ def switching_state(
     >>> (state.severity, state.reason_id)
     ('tightened', 'two-of-five-rejected')
     """
-    acs = [normal_ac] * len(lots) if isinstance(normal_ac, int) else list(normal_ac)
-    if len(acs) != len(lots):
-        raise ValueError(f"{len(acs)} normal acceptance numbers for {len(lots)} lots")
-    for ac in {normal_ac} if isinstance(normal_ac, int) else set(acs):
+    given = [normal_ac] if isinstance(normal_ac, int) else list(normal_ac)
+    for ac in dict.fromkeys(given):
         if ac not in _NORMAL_AC_LADDER:
             raise ValueError(f"normal acceptance number {ac!r} does not occur in table 2-a")
+    acs = given * len(lots) if isinstance(normal_ac, int) else given
+    if len(acs) != len(lots):
+        raise ValueError(f"{len(acs)} normal acceptance numbers for {len(lots)} lots")
     severity = "normal"
     score = 0
     normal_results: list[bool] = []
