@@ -129,8 +129,10 @@ def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
     recent: list[str] = []
     if cards is not None and cards.height:
         recent = sorted(cards["month"].unique().to_list())[-months:]
-    blank: list[str | None] = [None] * len(recent)
-    rows = {s: SupplierGrade(s, n, None, None, None, blank, recent) for s, n in names.items()}
+    rows = {
+        s: SupplierGrade(s, n, None, None, None, [None] * len(recent), list(recent))
+        for s, n in names.items()
+    }
     if cards is not None and cards.height:
         ordered = cards.filter(pl.col("month").is_in(recent)).sort(["supplier_id", "month"])
         for supplier, group in ordered.group_by("supplier_id", maintain_order=True):
@@ -139,7 +141,13 @@ def latest_grades(store: Store, months: int = 6) -> list[SupplierGrade]:
             by_month = dict(zip(group["month"].to_list(), group["grade"].to_list(), strict=True))
             grades = [by_month.get(m) for m in recent]
             rows[sid] = SupplierGrade(
-                sid, names.get(sid), last["month"], last["score"], last["grade"], grades, recent
+                sid,
+                names.get(sid),
+                last["month"],
+                last["score"],
+                last["grade"],
+                grades,
+                list(recent),
             )
     return [rows[k] for k in sorted(rows)]
 
